@@ -1,0 +1,7 @@
+//! Repositories over tenant tables. Each takes a [`crate::TenantTx`]: there
+//! is no way to call them without a workspace's role and schema in force.
+//! Queries name their columns (never `SELECT *`) so a cached statement keeps
+//! its result shape when workspaces are on different schema versions.
+
+pub mod board;
+pub mod integration;

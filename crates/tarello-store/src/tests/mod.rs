@@ -1,0 +1,81 @@
+//! Store tests against a real PostgreSQL (the test kit's cluster, a fresh
+//! database each). They live inside the crate because they use the tenant
+//! connection, which is private to it.
+
+mod isolation;
+mod keys;
+mod migrations;
+
+use tarello_crypto::{KekSet, SecretString};
+use tarello_domain::Slug;
+use tarello_testkit::TestDb;
+use time::OffsetDateTime;
+
+use crate::migrate::{self, MigrationSet};
+use crate::{Db, DbOptions, NoProgress, Workspace};
+
+pub(crate) struct Env {
+    pub tdb: TestDb,
+    pub db: Db,
+    pub keks: KekSet,
+    pub kek_text: SecretString,
+}
+
+pub(crate) fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+pub(crate) fn new_kek_text() -> SecretString {
+    KekSet::generate_key_text()
+}
+
+/// A fresh database, migrated, with a KEK checked in.
+pub(crate) async fn env_with_pool(pool_size: u32) -> Env {
+    let tdb = tarello_testkit::fresh_database().await;
+    let db = Db::connect_lazy(&DbOptions {
+        admin: tdb.admin.clone(),
+        app: tdb.app.clone(),
+        app_password: None,
+        pool_size,
+    })
+    .unwrap();
+    migrate::migrate(&db, &MigrationSet::builtin(), 2, None, &NoProgress)
+        .await
+        .unwrap();
+    let kek_text = new_kek_text();
+    let keks = KekSet::parse(kek_text.expose()).unwrap();
+    crate::keyring::verify_kek(&db, &keks, now()).await.unwrap();
+    Env {
+        tdb,
+        db,
+        keks,
+        kek_text,
+    }
+}
+
+pub(crate) async fn env() -> Env {
+    env_with_pool(4).await
+}
+
+impl Env {
+    pub async fn workspace(&self, slug: &str) -> Workspace {
+        crate::create_workspace(
+            &self.db,
+            &self.keks,
+            &MigrationSet::builtin(),
+            &Slug::parse(slug).unwrap(),
+            slug,
+            now(),
+        )
+        .await
+        .unwrap()
+    }
+}
+
+/// The SQLSTATE of a store error, if it came from PostgreSQL.
+pub(crate) fn sqlstate(e: &crate::StoreError) -> Option<String> {
+    match e {
+        crate::StoreError::Db(sqlx::Error::Database(d)) => d.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}

@@ -1,0 +1,67 @@
+//! Control-plane reads of workspaces.
+
+use sqlx::FromRow;
+use tarello_domain::{Slug, WorkspaceId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{Db, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub slug: String,
+    pub name: String,
+    pub schema_name: String,
+    pub role_name: String,
+    pub schema_version: i32,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(FromRow)]
+struct Row {
+    workspace_id: Uuid,
+    slug: String,
+    name: String,
+    schema_name: String,
+    role_name: String,
+    schema_version: i32,
+    created_at: OffsetDateTime,
+}
+
+impl From<Row> for Workspace {
+    fn from(r: Row) -> Self {
+        Workspace {
+            id: WorkspaceId(r.workspace_id),
+            slug: r.slug,
+            name: r.name,
+            schema_name: r.schema_name,
+            role_name: r.role_name,
+            schema_version: r.schema_version,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "workspace_id, slug, name, schema_name, role_name, schema_version, created_at";
+
+pub async fn find_workspace(db: &Db, slug: &Slug) -> Result<Workspace, StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM control.workspace WHERE slug = $1"
+    ))
+    .bind(slug.as_str())
+    .fetch_optional(db.app())
+    .await?;
+    row.map(Workspace::from)
+        .ok_or_else(|| StoreError::UnknownWorkspace(slug.to_string()))
+}
+
+pub async fn list_workspaces(db: &Db) -> Result<Vec<Workspace>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM control.workspace ORDER BY slug"
+    ))
+    .fetch_all(db.app())
+    .await?;
+    Ok(rows.into_iter().map(Workspace::from).collect())
+}
