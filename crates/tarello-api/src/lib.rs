@@ -1,1 +1,17 @@
+//! The HTTP edge: router, middleware, extractors, problem+json.
+//!
+//! Invariants: no SQL here (only `tarello-store` calls); every error a
+//! client sees — ours, axum's extractor rejections, 404, 405, 413, a caught
+//! panic — is an RFC 9457 `application/problem+json` body with a stable
+//! `type`, and never carries internals.
 #![forbid(unsafe_code)]
+
+mod extract;
+mod health;
+mod middleware;
+mod problem;
+mod router;
+
+pub use extract::ApiJson;
+pub use problem::Problem;
+pub use router::{AppState, HttpOptions, router};

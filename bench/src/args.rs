@@ -1,0 +1,107 @@
+//! Command-line flags (no subcommands).
+
+use anyhow::{Context, bail};
+
+pub const USAGE: &str = "\
+usage: tarello-bench [--workspaces 10,1000,10000] [--samples 50] [--migrate-at 10000]
+                     [--begins 2000] [--quick]
+
+  --workspaces LIST  workspace counts at which creation is timed (default 10,1000,10000)
+  --samples N        creations timed at each level (default 50)
+  --migrate-at N     workspace count at which `migrate` is timed (default 10000)
+  --begins N         transactions timed per side in the begin-overhead figures (default 2000)
+  --quick            smoke run: levels 10,200, migrate at 200 (explicit flags still win)
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    pub levels: Vec<u64>,
+    pub samples: u64,
+    pub migrate_at: u64,
+    pub begins: u64,
+}
+
+impl Args {
+    pub fn parse(raw: impl IntoIterator<Item = String>) -> anyhow::Result<Option<Args>> {
+        let mut levels = None;
+        let mut samples = None;
+        let mut migrate_at = None;
+        let mut begins = None;
+        let mut quick = false;
+        let mut it = raw.into_iter();
+        while let Some(flag) = it.next() {
+            let (name, inline) = match flag.split_once('=') {
+                Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+                None => (flag.clone(), None),
+            };
+            let mut value = |what: &str| -> anyhow::Result<String> {
+                match inline.clone() {
+                    Some(v) => Ok(v),
+                    None => it.next().with_context(|| format!("{what} needs a value")),
+                }
+            };
+            match name.as_str() {
+                "-h" | "--help" => return Ok(None),
+                "--quick" => quick = true,
+                "--workspaces" => levels = Some(parse_list(&value("--workspaces")?)?),
+                "--samples" => samples = Some(parse_count(&value("--samples")?)?),
+                "--migrate-at" => migrate_at = Some(parse_count(&value("--migrate-at")?)?),
+                "--begins" => begins = Some(parse_count(&value("--begins")?)?),
+                other => bail!("unknown flag `{other}`\n{USAGE}"),
+            }
+        }
+        let (dl, dm) = if quick {
+            (vec![10, 200], 200)
+        } else {
+            (vec![10, 1_000, 10_000], 10_000)
+        };
+        let mut levels = levels.unwrap_or(dl);
+        levels.sort_unstable();
+        levels.dedup();
+        Ok(Some(Args {
+            levels,
+            samples: samples.unwrap_or(50).max(1),
+            migrate_at: migrate_at.unwrap_or(dm),
+            begins: begins.unwrap_or(2_000).max(1),
+        }))
+    }
+}
+
+fn parse_count(s: &str) -> anyhow::Result<u64> {
+    s.trim()
+        .replace(['_', ','], "")
+        .parse()
+        .with_context(|| format!("`{s}` is not a count"))
+}
+
+fn parse_list(s: &str) -> anyhow::Result<Vec<u64>> {
+    let list: Vec<u64> = s
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(parse_count)
+        .collect::<anyhow::Result<_>>()?;
+    if list.is_empty() {
+        bail!("--workspaces needs at least one count");
+    }
+    Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(a: &[&str]) -> Args {
+        Args::parse(a.iter().map(|s| (*s).to_owned()))
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn defaults_and_quick() {
+        assert_eq!(parse(&[]).levels, vec![10, 1_000, 10_000]);
+        let q = parse(&["--quick"]);
+        assert_eq!((q.levels, q.migrate_at), (vec![10, 200], 200));
+        let o = parse(&["--quick", "--workspaces=50,5", "--samples", "7"]);
+        assert_eq!((o.levels, o.samples), (vec![5, 50], 7));
+    }
+}

@@ -1,0 +1,67 @@
+//! `tarello serve`: the HTTP API.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tarello_api::{AppState, HttpOptions};
+use tarello_store::migrate::{self, MigrationSet};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::runtime::{self, Mode, Runtime};
+
+pub async fn run(cfg: Config) -> anyhow::Result<()> {
+    runtime::prepare_data_dir(&cfg.data_dir)?;
+    let _lock = crate::serve_lock::acquire(&cfg.data_dir)?;
+    let rt = Runtime::open(&cfg, Mode::Serve).await?;
+    let result = serve(&cfg, &rt).await;
+    rt.close().await;
+    result
+}
+
+async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
+    let set = Arc::new(MigrationSet::builtin());
+    migrate::ensure_current(&rt.db, &set).await?;
+    tarello_store::keyring::verify_kek(&rt.db, &rt.keks, super::now()).await?;
+    let app = tarello_api::router(
+        AppState {
+            db: rt.db.clone(),
+            migrations: set,
+        },
+        &HttpOptions {
+            body_limit: cfg.body_limit_bytes,
+            request_timeout: cfg.request_timeout,
+        },
+    );
+    let listener = TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("TARELLO_LISTEN: cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(http.listen = %addr, "serving");
+    eprintln!("Tarello is listening on http://{addr}");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGINT or SIGTERM: stop accepting, finish in-flight requests, return.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
