@@ -134,7 +134,7 @@ async fn paired(
     for i in 0..warmup + n {
         let ws = &targets[(i as usize) % targets.len()];
         // Alternate which side goes first.
-        let (t, q) = if i % 2 == 0 {
+        let (t, q) = if i.is_multiple_of(2) {
             let t = one(p, op, true, ws).await?;
             (t, one(p, op, false, ws).await?)
         } else {
@@ -155,8 +155,8 @@ async fn concurrent(p: &Pools, ws: &Workspace, n: u64) -> anyhow::Result<Through
     let per_task = (n / u64::from(POOL)).max(1);
     let mut tenant = Duration::ZERO;
     let mut plain = Duration::ZERO;
-    for round in 0..4 {
-        let is_tenant = round % 2 == 1;
+    for round in 0u32..4 {
+        let is_tenant = !round.is_multiple_of(2);
         let t = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..POOL {
@@ -238,8 +238,15 @@ pub async fn figures(
         ),
         tenant: t,
         plain: q,
-        detail: "first touch of each schema on the connection; plain uses unnamed statements"
-            .into(),
+        detail: if many.len() as u64 >= n {
+            "each schema touched for the first time on the connection; plain uses unnamed statements"
+                .into()
+        } else {
+            format!(
+                "cycling: each schema used about {} times, only the first cold; plain uses unnamed statements",
+                n.div_ceil(many.len() as u64)
+            )
+        },
     });
     eprintln!("begin overhead: begin+commit, 4 concurrent tasks");
     let thr = concurrent(p, hot, n).await?;

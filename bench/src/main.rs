@@ -6,6 +6,7 @@
 
 mod args;
 mod begin;
+mod diag;
 mod fleet;
 mod migration;
 mod progress;
@@ -69,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut creations = Vec::new();
     let mut migrations = Vec::new();
+    let mut grants = Vec::new();
     for &cp in &checkpoints {
         fleet.fill_to(cp).await?;
         if args.levels.contains(&cp) {
@@ -78,6 +80,8 @@ async fn main() -> anyhow::Result<()> {
             );
             let present = fleet.count;
             let samples = fleet.time_creations(args.samples).await?;
+            let last = fleet.create_one().await?;
+            grants.push(diag::grants(&pools.owner, &last, db.app_role(), fleet.count, 20).await?);
             let summary = Summary::of(&samples).context("no samples")?;
             eprintln!(
                 "  median {} p95 {} mean {}",
@@ -114,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
         &migrations,
         &pairs,
         &thr,
+        &grants,
         started.elapsed(),
     );
     pools.app.close().await;
@@ -131,6 +136,7 @@ fn print_table(
     migrations: &[migration::Timed],
     pairs: &[begin::Pair],
     thr: &begin::Throughput,
+    grants: &[diag::Grants],
     wall: Duration,
 ) {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -207,6 +213,18 @@ fn print_table(
         ratio(thr.tenant, thr.plain),
         thousands(thr.ops)
     );
+    for g in grants {
+        println!(
+            "| grant script statements, {} present ({} pg_class rows) | ALL TABLES IN SCHEMA {} · ALL SEQUENCES IN SCHEMA {} · named tables {} · role TO app {} | medians of {}, as the owner, rolled back |",
+            thousands(g.present),
+            thousands(u64::try_from(g.pg_class_rows).unwrap_or(0)),
+            ms(g.all_tables.median),
+            ms(g.all_sequences.median),
+            ms(g.named_tables.median),
+            ms(g.role_to_app.median),
+            g.all_tables.n
+        );
+    }
     println!();
     println!(
         "Levels {:?}, {} samples per level, migrate at {}; ratios are tenant ÷ plain (or later ÷ earlier), measured in this run.",

@@ -72,3 +72,111 @@ fn split_path(text: &str) -> (String, String) {
         _ => (String::new(), rest.to_owned()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, StatusCode, header};
+    use axum::routing::post;
+    use serde::Deserialize;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use super::ApiJson;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only parsed")]
+    struct NewThing {
+        slug: String,
+        count: u8,
+    }
+
+    async fn call(content_type: Option<&str>, body: &'static str) -> (StatusCode, String, Value) {
+        let app = Router::new().route(
+            "/things",
+            post(|ApiJson(_): ApiJson<NewThing>| async { StatusCode::CREATED }),
+        );
+        let mut req = Request::post("/things");
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        let res = app
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let ct = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = to_bytes(res.into_body(), 1 << 16).await.unwrap();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, ct, json)
+    }
+
+    #[tokio::test]
+    async fn json_rejections_become_problems_with_stable_codes() {
+        let (s, _, _) = call(Some("application/json"), r#"{"slug":"a","count":1}"#).await;
+        assert_eq!(s, StatusCode::CREATED);
+
+        let cases = [
+            (
+                None,
+                r#"{"slug":"a","count":1}"#,
+                415,
+                "unsupported-media-type",
+            ),
+            (
+                Some("text/plain"),
+                r#"{"slug":"a","count":1}"#,
+                415,
+                "unsupported-media-type",
+            ),
+            (
+                Some("application/json"),
+                r#"{"slug":"#,
+                400,
+                "malformed-json",
+            ),
+            (Some("application/json"), "not json", 400, "malformed-json"),
+            (
+                Some("application/json"),
+                r#"{"slug":"a","count":300}"#,
+                422,
+                "invalid-body",
+            ),
+            (
+                Some("application/json"),
+                r#"{"slug":1,"count":1}"#,
+                422,
+                "invalid-body",
+            ),
+            (
+                Some("application/json"),
+                r#"{"slug":"a"}"#,
+                422,
+                "invalid-body",
+            ),
+            (
+                Some("application/json"),
+                r#"{"slug":"a","count":1,"admin":true}"#,
+                422,
+                "invalid-body",
+            ),
+        ];
+        for (ct, body, status, code) in cases {
+            let (s, content_type, json) = call(ct, body).await;
+            assert_eq!(s.as_u16(), status, "{body}");
+            assert_eq!(content_type, "application/problem+json");
+            assert_eq!(json["code"], code, "{body}: {json}");
+            assert_eq!(json["type"], format!("/problems/{code}"));
+            assert_eq!(json["status"], status);
+        }
+        // A wrong type names the field.
+        let (_, _, json) = call(Some("application/json"), r#"{"slug":1,"count":1}"#).await;
+        assert_eq!(json["errors"][0]["field"], "slug", "{json}");
+    }
+}

@@ -106,7 +106,13 @@ impl Cluster {
         // Reuse a live postmaster (waiting if it is starting or stopping).
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            match read_pid_file(&layout.data) {
+            let pid_file = read_pid_file(&layout.data);
+            if let Some(pf) = &pid_file {
+                if is_zombie(pf.pid) {
+                    remove_zombie_locks(&layout, pf);
+                }
+            }
+            match pid_file {
                 Some(pf) if pid_alive(pf.pid) => {
                     if pf.status == "ready" && layout.socket_file(pf.port).exists() {
                         tracing::info!(pid = pf.pid, dir = %dir.display(), "reusing running PostgreSQL");
@@ -668,6 +674,25 @@ fn pid_alive(pid: u32) -> bool {
         Ok(()) | Err(Errno::EPERM) => !is_zombie(pid),
         Err(_) => false,
     }
+}
+
+/// A postmaster that died while nobody reaps it (its parent was killed and
+/// the sandbox's PID 1 does not wait for orphans) stays a zombie, and
+/// PostgreSQL's own stale-lock check (`kill(pid, 0)`) still sees it as
+/// running and refuses to start. A zombie holds nothing, so its lock files
+/// are removed here; PostgreSQL's shared-memory check still guards against
+/// live backends.
+fn remove_zombie_locks(layout: &Layout, pf: &PidFile) {
+    tracing::warn!(
+        pid = pf.pid,
+        "the previous postmaster is a zombie; removing its lock files"
+    );
+    let _ = std::fs::remove_file(layout.data.join("postmaster.pid"));
+    let _ = std::fs::remove_file(
+        layout
+            .run
+            .join(format!(".s.PGSQL.{}.lock", pf.port.unwrap_or(PORT))),
+    );
 }
 
 fn is_zombie(pid: u32) -> bool {

@@ -83,9 +83,17 @@ impl Db {
         Ok(())
     }
 
+    /// Closes both pools once every connection is back: a dropped
+    /// connection returns to its pool in a background task, and closing
+    /// under it would make that task report a broken connection.
     pub async fn close(&self) {
-        self.app.close().await;
-        self.admin.close().await;
+        for pool in [&self.app, &self.admin] {
+            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+            while pool.size() as usize > pool.num_idle() && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            pool.close().await;
+        }
     }
 }
 

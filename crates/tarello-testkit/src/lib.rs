@@ -112,6 +112,22 @@ pub async fn fresh_database() -> TestDb {
     }
 }
 
+/// Makes this test process the reaper of orphans that its children leave
+/// behind (a `serve` killed with SIGKILL leaves its cluster running): they
+/// stay in this process tree instead of going to the sandbox's PID 1.
+pub fn adopt_orphans() {
+    nix::sys::prctl::set_child_subreaper(true).unwrap();
+}
+
+/// Collects `pid` if it is an exited child (or adopted orphan) of ours.
+pub fn reap(pid: u32) {
+    use nix::sys::wait::{WaitPidFlag, waitpid};
+    let _ = waitpid(
+        nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()),
+        Some(WaitPidFlag::WNOHANG),
+    );
+}
+
 /// A TCP port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -1,0 +1,10 @@
+//! Black-box tests of the `tarello` binary: spawned as a process, driven by
+//! its CLI and over HTTP, against a real PostgreSQL (the test kit's cluster
+//! or the binary's own embedded one).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod config;
+mod embedded;
+mod http;
+mod keys;
