@@ -179,4 +179,37 @@ mod tests {
         let (_, _, json) = call(Some("application/json"), r#"{"slug":1,"count":1}"#).await;
         assert_eq!(json["errors"][0]["field"], "slug", "{json}");
     }
+
+    #[derive(Debug, Deserialize)]
+    #[expect(dead_code, reason = "only parsed")]
+    struct NewWorkspace {
+        slug: tarello_domain::Slug,
+    }
+
+    #[tokio::test]
+    async fn a_slug_with_sql_metacharacters_or_300_characters_is_422_naming_the_field() {
+        let long = format!(r#"{{"slug":"{}"}}"#, "a".repeat(300));
+        for body in [
+            r#"{"slug":"acme'; DROP SCHEMA control CASCADE; --"}"#.to_owned(),
+            long,
+        ] {
+            let app = Router::new().route(
+                "/workspaces",
+                post(|ApiJson(_): ApiJson<NewWorkspace>| async { StatusCode::CREATED }),
+            );
+            let req = Request::post("/workspaces")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            let res = app.oneshot(req).await.unwrap();
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let bytes = to_bytes(res.into_body(), 1 << 16).await.unwrap();
+            let json: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(json["code"], "invalid-body");
+            assert_eq!(json["errors"][0]["field"], "slug", "{json}");
+            let msg = json["errors"][0]["message"].as_str().unwrap();
+            assert!(msg.contains("slug"), "{msg}");
+            assert!(!msg.contains("DROP"), "the input is not echoed back: {msg}");
+        }
+    }
 }

@@ -68,6 +68,16 @@ pub enum CryptoError {
     /// A part of a field place is longer than 2^32 - 1 bytes.
     #[error("field place part is too long to encode")]
     PlaceTooLong,
+    /// A stored password hash is not a PHC string this crate can verify
+    /// (not Argon2, damaged, or parameters out of range).
+    #[error("stored password hash is not a valid Argon2 PHC string")]
+    MalformedPasswordHash,
+    /// A signing key, public key or TOTP secret has the wrong form.
+    #[error("invalid {what}")]
+    InvalidKey {
+        /// Which kind of key was malformed.
+        what: &'static str,
+    },
     /// A primitive reported an error that its inputs rule out.
     #[error("internal crypto error: {what}")]
     Internal {

@@ -107,10 +107,8 @@ impl Cluster {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let pid_file = read_pid_file(&layout.data);
-            if let Some(pf) = &pid_file {
-                if is_zombie(pf.pid) {
-                    remove_zombie_locks(&layout, pf);
-                }
+            if let Some(pf) = pid_file.as_ref().filter(|pf| is_zombie(pf.pid)) {
+                remove_zombie_locks(&layout, pf);
             }
             match pid_file {
                 Some(pf) if pid_alive(pf.pid) => {

@@ -244,10 +244,10 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
             label("kek_file")
         ));
     }
-    if let Some(k) = &kek {
-        if let Err(e) = tarello_crypto::KekSet::parse(k.expose()) {
-            errors.push(format!("{}: {e}", label("kek")));
-        }
+    if let Some(k) = &kek
+        && let Err(e) = tarello_crypto::KekSet::parse(k.expose())
+    {
+        errors.push(format!("{}: {e}", label("kek")));
     }
     let log_format = match get("log_format").as_deref() {
         None | Some("auto") => LogFormat::Auto,

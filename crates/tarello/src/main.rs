@@ -1,5 +1,6 @@
 //! `tarello`: one binary, several roles. See `tarello --help`.
 #![forbid(unsafe_code)]
+#![expect(clippy::print_stdout, reason = "a CLI prints its results on stdout")]
 
 mod cmd;
 mod config;

@@ -91,10 +91,8 @@ impl Runtime {
             Mode::Serve => true,
             Mode::Command => cluster.started_here() && !crate::serve_lock::held(&self.data_dir),
         };
-        if stop {
-            if let Err(e) = cluster.stop().await {
-                tracing::warn!(error = %e, "could not stop the embedded PostgreSQL cleanly");
-            }
+        if stop && let Err(e) = cluster.stop().await {
+            tracing::warn!(error = %e, "could not stop the embedded PostgreSQL cleanly");
         }
     }
 }
@@ -142,6 +140,7 @@ fn external(admin: &SecretString, app: &SecretString, pool_size: u32) -> anyhow:
 }
 
 /// The password part of `postgres://user:password@host/db`, percent-decoded.
+/// (sqlx decodes it for connecting; `migrate` needs it to set the app role's.)
 fn url_password(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let userinfo = rest.split_once('@')?.0;
@@ -150,18 +149,29 @@ fn url_password(url: &str) -> Option<String> {
     let bytes = pw.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = pw
+        if bytes[i] == b'%'
+            && let Some(b) = pw
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
     }
     String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_password;
+
+    #[test]
+    fn reads_the_percent_decoded_password_of_a_url() {
+        assert_eq!(url_password("postgres://app:s%40cret%2F1@db/t").as_deref(), Some("s@cret/1"));
+        assert_eq!(url_password("postgres://app@db/t"), None);
+        assert_eq!(url_password("postgres://app:%zz@db/t").as_deref(), Some("%zz"));
+    }
 }

@@ -247,3 +247,48 @@ async fn creating_a_workspace_is_all_or_nothing() {
     assert_eq!(count(&mut su).await, before, "nothing half-made is left");
     // (No orphan role either: CREATE ROLE is transactional too.)
 }
+
+#[tokio::test]
+async fn the_grant_list_names_every_table_of_a_workspace() {
+    let e = env().await;
+    let ws = e.workspace("acme").await;
+    let mut su = e.tdb.superuser().await;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = $1 ORDER BY 1",
+    )
+    .bind(&ws.schema_name)
+    .fetch_all(&mut su)
+    .await
+    .unwrap();
+    let mut listed: Vec<String> = migrate::WORKSPACE_TABLES
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(tables, listed, "add new tables to WORKSPACE_TABLES");
+    let seqs: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind = 'S'",
+    )
+    .bind(&ws.schema_name)
+    .fetch_one(&mut su)
+    .await
+    .unwrap();
+    assert_eq!(
+        seqs, 0,
+        "ids are UUIDv7 made by the application; no sequences to grant"
+    );
+    // And the role really has DML on each, nothing more.
+    for t in &tables {
+        let (sel, del, trunc): (bool, bool, bool) = sqlx::query_as(
+            "SELECT has_table_privilege($1, $2, 'SELECT'), has_table_privilege($1, $2, 'DELETE'), \
+                    has_table_privilege($1, $2, 'TRUNCATE')",
+        )
+        .bind(&ws.role_name)
+        .bind(format!("{}.{t}", ws.schema_name))
+        .fetch_one(&mut su)
+        .await
+        .unwrap();
+        assert!(sel && del && !trunc, "{t}");
+    }
+}

@@ -144,10 +144,9 @@ impl Server {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("serve exited with {status}:\n{}", self.log_text());
             }
-            if let Ok(r) = client.get(self.url("/healthz")).send().await {
-                if r.status().is_success() {
-                    return;
-                }
+            let r = client.get(self.url("/healthz")).send().await;
+            if r.is_ok_and(|r| r.status().is_success()) {
+                return;
             }
             assert!(
                 Instant::now() < deadline,
