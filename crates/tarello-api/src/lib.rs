@@ -6,11 +6,14 @@
 //! `type`, and never carries internals.
 #![forbid(unsafe_code)]
 
+mod auth;
+mod error;
 mod extract;
 mod health;
 mod middleware;
 mod problem;
 mod router;
+mod routes;
 
 pub use extract::ApiJson;
 pub use problem::Problem;

@@ -28,6 +28,7 @@ use crate::{health, middleware};
 pub struct AppState {
     pub db: Db,
     pub migrations: Arc<MigrationSet>,
+    pub services: tarello_service::Services,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +56,12 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     let mut app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .nest(
+            "/api/v1",
+            crate::routes::auth::router()
+                .merge(crate::routes::me::router())
+                .merge(crate::routes::workspaces::router()),
+        )
         .fallback(|| async { Problem::for_status(StatusCode::NOT_FOUND).into_response() })
         .with_state(state)
         .layer(DefaultBodyLimit::max(opts.body_limit))

@@ -338,3 +338,308 @@ fn header_of(token: &str) -> Result<serde_json::Map<String, Value>, TokenError> 
         .map_err(|_| TokenError::Malformed)?;
     serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed)
 }
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn claims(aud: &str) -> WorkspaceClaims {
+        WorkspaceClaims {
+            sub: Uuid::now_v7(),
+            aud: aud.to_owned(),
+            iss: "https://tarello.example".to_owned(),
+            iat: NOW,
+            exp: NOW + 600,
+            jti: Uuid::new_v4(),
+            sid: Some(Uuid::now_v7()),
+            lane: Lane::Human,
+        }
+    }
+
+    fn b64(v: &Value) -> String {
+        URL_SAFE_NO_PAD.encode(v.to_string())
+    }
+
+    fn payload_of(token: &str) -> Value {
+        let p = token.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
+    }
+
+    /// Signs arbitrary header/payload JSON with `key` (for forged tokens).
+    fn sign_raw(key: &SigningKey, header: &Value, payload: &Value) -> String {
+        use ed25519_dalek::Signer as _;
+        let input = format!("{}.{}", b64(header), b64(payload));
+        let sig = key.key.sign(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    }
+
+    // proves: ACC-8
+    #[test]
+    fn issued_tokens_verify_with_their_workspace_keys() {
+        let key = SigningKey::generate_ed25519();
+        let ws = Uuid::now_v7().to_string();
+        let c = claims(&ws);
+        let token = issue(&key, &c).unwrap();
+        let header = header_of(&token).unwrap();
+        assert_eq!(header["alg"], "EdDSA");
+        assert_eq!(header["typ"], "at+jwt");
+        assert_eq!(header["kid"], key.kid());
+        assert_eq!(
+            verify(&token, &ws, &[key.public_key().clone()], NOW),
+            Ok(c.clone())
+        );
+
+        let machine = WorkspaceClaims {
+            sid: None,
+            lane: Lane::Machine,
+            ..c
+        };
+        let token = issue(&key, &machine).unwrap();
+        assert_eq!(payload_of(&token)["lane"], "machine");
+        assert!(payload_of(&token).get("sid").is_none());
+        assert_eq!(
+            verify(&token, &ws, &[key.public_key().clone()], NOW),
+            Ok(machine)
+        );
+    }
+
+    // proves: ACC-8
+    #[test]
+    fn kid_is_sha256_prefix_and_jwks_publishes_public_parts_only() {
+        let key = SigningKey::generate_ed25519();
+        let x = key.public_key().as_bytes();
+        assert_eq!(key.kid(), &hex(&Sha256::digest(x))[..16]);
+        let jwk = key.public_jwk();
+        assert_eq!(jwk["kty"], "OKP");
+        assert_eq!(jwk["crv"], "Ed25519");
+        assert_eq!(jwk["alg"], "EdDSA");
+        assert_eq!(jwk["use"], "sig");
+        assert_eq!(jwk["kid"], key.kid());
+        assert_eq!(jwk["x"], URL_SAFE_NO_PAD.encode(x));
+        assert!(jwk.get("d").is_none());
+        assert_eq!(PublicKey::from_jwk(&jwk).unwrap(), *key.public_key());
+        let other = SigningKey::generate_ed25519();
+        let set = jwks(&[key.public_key().clone(), other.public_key().clone()]);
+        assert_eq!(set["keys"].as_array().unwrap().len(), 2);
+        assert_eq!(set["keys"][1]["kid"], other.kid());
+        let mut private = jwk.clone();
+        private["d"] = json!("AAAA");
+        assert!(PublicKey::from_jwk(&private).is_err());
+    }
+
+    #[test]
+    fn pkcs8_round_trips_in_v1_and_v2() {
+        let key = SigningKey::generate_ed25519();
+        let der = key.private_pkcs8();
+        assert_eq!(der.expose().len(), 48);
+        let back = SigningKey::from_pkcs8(der.expose()).unwrap();
+        assert_eq!(back.kid(), key.kid());
+        // The v2 form (with the public key) that other tools write loads too.
+        let v2 = key.key.to_pkcs8_der().unwrap();
+        assert_eq!(v2.as_bytes()[16..48], der.expose()[16..48]);
+        assert_eq!(
+            SigningKey::from_pkcs8(v2.as_bytes()).unwrap().kid(),
+            key.kid()
+        );
+        assert!(SigningKey::from_pkcs8(&der.expose()[..40]).is_err());
+        let dbg = format!("{key:?}");
+        assert!(dbg.contains(key.kid()) && dbg.contains("***"), "{dbg}");
+        assert!(!dbg.contains(&format!("{:?}", key.key.as_bytes())));
+        assert_eq!(format!("{der:?}"), "***");
+    }
+
+    // proves: ACC-8
+    #[test]
+    fn another_workspace_key_or_audience_is_refused() {
+        let a = SigningKey::generate_ed25519();
+        let b = SigningKey::generate_ed25519();
+        let (ws_a, ws_b) = ("workspace-a", "workspace-b");
+        let token = issue(&a, &claims(ws_a)).unwrap();
+        // Presented to workspace B: B's key set has no such kid.
+        assert_eq!(
+            verify(&token, ws_b, &[b.public_key().clone()], NOW),
+            Err(TokenError::UnknownKey)
+        );
+        // Even with A's keys, the audience must match.
+        assert_eq!(
+            verify(&token, ws_b, &[a.public_key().clone()], NOW),
+            Err(TokenError::WrongAudience)
+        );
+        // Signed by B but claiming A's kid.
+        let forged = sign_raw(
+            &b,
+            &json!({"alg": "EdDSA", "typ": "at+jwt", "kid": a.kid()}),
+            &payload_of(&token),
+        );
+        assert_eq!(
+            verify(&forged, ws_a, &[a.public_key().clone()], NOW),
+            Err(TokenError::BadSignature)
+        );
+        // Account tokens are their own audience.
+        assert_eq!(
+            verify_account(&token, &[a.public_key().clone()], NOW),
+            Err(TokenError::WrongAudience)
+        );
+        let account = issue(&a, &claims(ACCOUNT_AUDIENCE)).unwrap();
+        assert!(verify_account(&account, &[a.public_key().clone()], NOW).is_ok());
+        assert_eq!(
+            verify(&account, ws_a, &[a.public_key().clone()], NOW),
+            Err(TokenError::WrongAudience)
+        );
+    }
+
+    // proves: ACC-8
+    #[test]
+    fn alg_confusion_none_and_injected_keys_are_refused() {
+        use hmac::{Hmac, Mac};
+        let key = SigningKey::generate_ed25519();
+        let keys = [key.public_key().clone()];
+        let payload = serde_json::to_value(claims("ws")).unwrap();
+        // HS256 with the public key (raw bytes, or its JWK `x` text) as secret.
+        for secret in [
+            key.public_key().as_bytes().to_vec(),
+            URL_SAFE_NO_PAD
+                .encode(key.public_key().as_bytes())
+                .into_bytes(),
+        ] {
+            let input = format!(
+                "{}.{}",
+                b64(&json!({"alg": "HS256", "typ": "at+jwt", "kid": key.kid()})),
+                b64(&payload)
+            );
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret).unwrap();
+            mac.update(input.as_bytes());
+            let token = format!(
+                "{input}.{}",
+                URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+            );
+            assert_eq!(verify(&token, "ws", &keys, NOW), Err(TokenError::Algorithm));
+        }
+        // alg none, with and without a signature part.
+        let none = format!(
+            "{}.{}.",
+            b64(&json!({"alg": "none", "typ": "at+jwt", "kid": key.kid()})),
+            b64(&payload)
+        );
+        assert_eq!(verify(&none, "ws", &keys, NOW), Err(TokenError::Algorithm));
+        let none = none.trim_end_matches('.');
+        assert_eq!(verify(none, "ws", &keys, NOW), Err(TokenError::Malformed));
+        // Wrong typ, crit extensions.
+        let token = issue(&key, &claims("ws")).unwrap();
+        let body = token.split_once('.').unwrap().1;
+        for header in [
+            json!({"alg": "EdDSA", "typ": "JWT", "kid": key.kid()}),
+            json!({"alg": "EdDSA", "kid": key.kid()}),
+            json!({"alg": "EdDSA", "typ": "at+jwt", "kid": key.kid(), "crit": ["exp"]}),
+        ] {
+            let t = format!("{}.{body}", b64(&header));
+            assert_eq!(verify(&t, "ws", &keys, NOW), Err(TokenError::Algorithm));
+        }
+        // The attacker's own key embedded as `jwk`, with their kid or ours.
+        let attacker = SigningKey::generate_ed25519();
+        for kid in [attacker.kid(), key.kid()] {
+            let t = sign_raw(
+                &attacker,
+                &json!({"alg": "EdDSA", "typ": "at+jwt", "kid": kid, "jwk": attacker.public_jwk()}),
+                &payload,
+            );
+            let err = verify(&t, "ws", &keys, NOW).unwrap_err();
+            assert!(matches!(
+                err,
+                TokenError::UnknownKey | TokenError::BadSignature
+            ));
+        }
+        // No kid at all.
+        let t = sign_raw(&key, &json!({"alg": "EdDSA", "typ": "at+jwt"}), &payload);
+        assert_eq!(verify(&t, "ws", &keys, NOW), Err(TokenError::UnknownKey));
+    }
+
+    // proves: ACC-8
+    #[test]
+    fn expiry_has_at_most_thirty_seconds_leeway() {
+        let key = SigningKey::generate_ed25519();
+        let keys = [key.public_key().clone()];
+        let c = claims("ws");
+        let token = issue(&key, &c).unwrap();
+        assert!(verify(&token, "ws", &keys, c.exp + LEEWAY_SECS - 1).is_ok());
+        assert_eq!(
+            verify(&token, "ws", &keys, c.exp + LEEWAY_SECS),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            verify(&token, "ws", &keys, c.exp + 3600),
+            Err(TokenError::Expired)
+        );
+        assert!(verify(&token, "ws", &keys, c.iat - LEEWAY_SECS).is_ok());
+        assert_eq!(
+            verify(&token, "ws", &keys, c.iat - LEEWAY_SECS - 1),
+            Err(TokenError::NotYetValid)
+        );
+        let backwards = WorkspaceClaims { exp: c.iat, ..c };
+        let token = issue(&key, &backwards).unwrap();
+        assert_eq!(
+            verify(&token, "ws", &keys, NOW),
+            Err(TokenError::InvalidClaims)
+        );
+    }
+
+    // proves: ACC-8
+    #[test]
+    fn missing_or_bad_claims_and_tampering_are_refused() {
+        let key = SigningKey::generate_ed25519();
+        let keys = [key.public_key().clone()];
+        let header = json!({"alg": "EdDSA", "typ": "at+jwt", "kid": key.kid()});
+        let full = serde_json::to_value(claims("ws")).unwrap();
+        for field in ["sub", "aud", "iss", "iat", "exp", "jti", "lane"] {
+            let mut p = full.clone();
+            p.as_object_mut().unwrap().remove(field);
+            let t = sign_raw(&key, &header, &p);
+            assert_eq!(
+                verify(&t, "ws", &keys, NOW),
+                Err(TokenError::InvalidClaims),
+                "{field}"
+            );
+        }
+        let mut p = full.clone();
+        p["lane"] = json!("robot");
+        let t = sign_raw(&key, &header, &p);
+        assert_eq!(verify(&t, "ws", &keys, NOW), Err(TokenError::InvalidClaims));
+        let mut p = full.clone();
+        p["aud"] = json!(["ws", "other"]);
+        let t = sign_raw(&key, &header, &p);
+        assert_eq!(verify(&t, "ws", &keys, NOW), Err(TokenError::InvalidClaims));
+
+        // Payload swapped after signing.
+        let token = issue(&key, &claims("ws")).unwrap();
+        let mut p = payload_of(&token);
+        p["sub"] = json!(Uuid::now_v7());
+        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+        parts[1] = b64(&p);
+        assert_eq!(
+            verify(&parts.join("."), "ws", &keys, NOW),
+            Err(TokenError::BadSignature)
+        );
+        for junk in ["", "a.b", "a.b.c.d", "!!!.e30.x", "e30.e30.e30"] {
+            assert!(verify(junk, "ws", &keys, NOW).is_err(), "{junk}");
+        }
+    }
+
+    // proves: ACC-8
+    #[test]
+    fn rotation_keeps_old_tokens_until_the_old_key_is_dropped() {
+        let old = SigningKey::generate_ed25519();
+        let new = SigningKey::generate_ed25519();
+        let token = issue(&old, &claims("ws")).unwrap();
+        let both = [new.public_key().clone(), old.public_key().clone()];
+        assert!(verify(&token, "ws", &both, NOW).is_ok());
+        assert!(verify(&issue(&new, &claims("ws")).unwrap(), "ws", &both, NOW).is_ok());
+        assert_eq!(
+            verify(&token, "ws", &[new.public_key().clone()], NOW),
+            Err(TokenError::UnknownKey)
+        );
+    }
+}

@@ -227,3 +227,199 @@ pub fn find_recovery_code(
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn rfc_secret() -> TotpSecret {
+        TotpSecret::from_bytes(b"12345678901234567890".to_vec()).unwrap()
+    }
+
+    // proves: ACC-6
+    #[test]
+    fn rfc6238_sha1_vectors_truncated_to_six_digits() {
+        let s = rfc_secret();
+        for (t, code) in [
+            (59u64, "287082"),
+            (1_111_111_109, "081804"),
+            (1_111_111_111, "050471"),
+            (1_234_567_890, "005924"),
+            (2_000_000_000, "279037"),
+            (20_000_000_000, "353130"),
+        ] {
+            assert_eq!(s.code_at(t).unwrap().expose(), code, "t={t}");
+            assert_eq!(
+                check(&s, code, t, None),
+                Some(i64::try_from(t / 30).unwrap())
+            );
+        }
+    }
+
+    // proves: ACC-6
+    #[test]
+    fn one_step_of_skew_either_way_and_no_more() {
+        let s = TotpSecret::generate();
+        let now = 1_700_000_015u64;
+        let step = i64::try_from(now / 30).unwrap();
+        for (offset, accepted) in [(-2i64, false), (-1, true), (0, true), (1, true), (2, false)] {
+            let t = u64::try_from((step + offset) * 30).unwrap();
+            let code = s.code_at(t).unwrap();
+            let expected = accepted.then_some(step + offset);
+            assert_eq!(
+                check(&s, code.expose(), now, None),
+                expected,
+                "offset {offset}"
+            );
+        }
+    }
+
+    // proves: ACC-6
+    #[test]
+    fn a_code_is_accepted_once_and_never_an_older_step() {
+        let s = TotpSecret::generate();
+        let now = 1_700_000_000u64;
+        let code = s.code_at(now).unwrap();
+        let step = check(&s, code.expose(), now, None).unwrap();
+        // Replay in the same window, and a few seconds later.
+        assert_eq!(check(&s, code.expose(), now, Some(step)), None);
+        assert_eq!(check(&s, code.expose(), now + 20, Some(step)), None);
+        // The previous step's code after this one was used.
+        let older = s.code_at(now - 30).unwrap();
+        assert_eq!(check(&s, older.expose(), now, Some(step)), None);
+        // The next step's code is fresh.
+        let next = s.code_at(now + 30).unwrap();
+        assert_eq!(
+            check(&s, next.expose(), now + 30, Some(step)),
+            Some(step + 1)
+        );
+    }
+
+    #[test]
+    fn malformed_codes_are_refused_and_spaces_ignored() {
+        let s = rfc_secret();
+        assert_eq!(check(&s, "287 082", 59, None), Some(1));
+        for bad in ["", "28708", "2870822", "+87082", "28708a", "２８７０８２"] {
+            assert_eq!(check(&s, bad, 59, None), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_round_trip_and_render_redacted() {
+        let s = TotpSecret::generate();
+        assert_eq!(s.expose_bytes().len(), 20);
+        let b32 = s.to_base32();
+        assert_eq!(b32.expose().len(), 32);
+        let back = TotpSecret::from_base32(b32.expose()).unwrap();
+        assert_eq!(back.expose_bytes(), s.expose_bytes());
+        assert!(TotpSecret::from_bytes(vec![1; 15]).is_err());
+        assert!(TotpSecret::from_base32("not base32!").is_err());
+        assert_eq!(format!("{s:?}"), "TotpSecret(***)");
+        assert_ne!(TotpSecret::generate().expose_bytes(), s.expose_bytes());
+    }
+
+    #[test]
+    fn otpauth_uri_names_issuer_and_account() {
+        let s = rfc_secret();
+        let uri = s.otpauth_uri("Tarello", "ann@example.com").unwrap();
+        assert_eq!(
+            uri.expose(),
+            "otpauth://totp/Tarello:ann%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Tarello"
+        );
+        assert_eq!(format!("{uri}"), "***");
+        assert!(s.otpauth_uri("Tar:ello", "ann").is_err());
+        assert!(s.otpauth_uri("Tarello", "a:nn").is_err());
+        assert!(s.otpauth_uri("Tarello", "").is_err());
+    }
+
+    // proves: ACC-6
+    #[test]
+    fn recovery_codes_are_random_unambiguous_and_single_use() {
+        let pepper = [3u8; 32];
+        let codes = recovery_codes(RECOVERY_CODES);
+        assert_eq!(codes.len(), 10);
+        let unique: HashSet<_> = codes.iter().map(|c| c.expose().clone()).collect();
+        assert_eq!(unique.len(), 10);
+        for c in &codes {
+            let c = c.expose();
+            assert_eq!(c.len(), 11, "{c}");
+            assert_eq!(c.as_bytes()[5], b'-');
+            assert!(
+                c.bytes()
+                    .filter(|&b| b != b'-')
+                    .all(|b| RECOVERY_ALPHABET.contains(&b))
+            );
+            assert!(!c.contains(['i', 'l', 'o', 'u']));
+        }
+        let hashes: Vec<String> = codes
+            .iter()
+            .map(|c| hash_recovery_code(&pepper, "user-1", c.expose()).unwrap())
+            .collect();
+        let mut stored: Vec<&str> = hashes.iter().map(String::as_str).collect();
+        let third = codes[2].expose();
+        // Typed in upper case without the dash, with O/I/L look-alikes.
+        let typed: String = third
+            .replace('-', "")
+            .to_uppercase()
+            .replace('0', "O")
+            .replace('1', "l");
+        assert_eq!(
+            find_recovery_code(&pepper, "user-1", &typed, &stored),
+            Some(2)
+        );
+        assert_eq!(find_recovery_code(&pepper, "user-2", third, &stored), None);
+        assert_eq!(
+            find_recovery_code(&[4u8; 32], "user-1", third, &stored),
+            None
+        );
+        stored.remove(2);
+        assert_eq!(find_recovery_code(&pepper, "user-1", third, &stored), None);
+        assert_eq!(hash_recovery_code(&pepper, "user-1", "short"), None);
+        assert_eq!(hash_recovery_code(&pepper, "user-1", "uuuuu-uuuuu"), None);
+    }
+
+    #[test]
+    fn recovery_symbols_are_uniform() {
+        let mut counts = [0usize; 32];
+        for c in recovery_codes(3_200) {
+            for b in c.expose().bytes().filter(|&b| b != b'-') {
+                let i = RECOVERY_ALPHABET.iter().position(|&a| a == b).unwrap();
+                counts[i] += 1;
+            }
+        }
+        // 32,000 symbols, 1000 expected each, sd ~31: allow 6 sd.
+        for (i, &n) in counts.iter().enumerate() {
+            assert!((811..=1189).contains(&n), "symbol {i}: {n}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        // proves: ACC-6
+        #[test]
+        fn only_window_codes_are_accepted(
+            secret in proptest::collection::vec(any::<u8>(), 16..40),
+            now in 60u64..4_000_000_000,
+            guess in 0u32..1_000_000,
+        ) {
+            let s = TotpSecret::from_bytes(secret).unwrap();
+            let guess = format!("{guess:06}");
+            let window: Vec<String> = [now - 30, now, now + 30]
+                .iter()
+                .map(|&t| s.code_at(t).unwrap().expose().clone())
+                .collect();
+            let got = check(&s, &guess, now, None);
+            if window.contains(&guess) {
+                prop_assert!(got.is_some());
+            } else {
+                prop_assert_eq!(got, None);
+            }
+            let step = i64::try_from(now / 30).unwrap();
+            prop_assert_eq!(check(&s, &window[1], now, Some(step)), None);
+        }
+    }
+}

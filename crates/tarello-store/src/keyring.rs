@@ -44,10 +44,11 @@ pub async fn verify_kek(db: &Db, keks: &KekSet, now: OffsetDateTime) -> Result<(
         sqlx::query_as("SELECT kek_id, wrapped FROM control.kek_check ORDER BY created_at")
             .fetch_all(db.admin())
             .await?;
-    let in_use: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT kek_id FROM control.workspace_key")
-            .fetch_all(db.admin())
-            .await?;
+    let in_use: Vec<String> = sqlx::query_scalar(
+        "SELECT kek_id FROM control.workspace_key UNION SELECT kek_id FROM control.control_key",
+    )
+    .fetch_all(db.admin())
+    .await?;
     let configured = keks.ids().join(", ");
     let missing: Vec<&String> = in_use.iter().filter(|id| !keks.contains(id)).collect();
     let none_known = !known.is_empty() && known.iter().all(|(id, _)| !keks.contains(id));
@@ -152,6 +153,45 @@ pub async fn key_status(db: &Db) -> Result<Vec<KeyStatus>, StoreError> {
     .await?)
 }
 
+fn control_context(version: i32) -> KeyContext {
+    // The control plane's own data key, bound to the nil workspace id and
+    // an offset version so it can never be confused with a workspace key.
+    KeyContext {
+        workspace_id: Uuid::nil(),
+        version: 1_000_000 + version,
+    }
+}
+
+/// The control plane's data key (for pending signups and the one-time-code
+/// pepper), made on first use.
+pub async fn control_key(
+    db: &Db,
+    keks: &KekSet,
+    now: OffsetDateTime,
+) -> Result<(i32, DataKey), StoreError> {
+    let row: Option<(i32, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT version, kek_id, wrapped FROM control.control_key WHERE retired_at IS NULL ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(db.app())
+    .await?;
+    if let Some((version, kek_id, blob)) = row {
+        let key = keks.unwrap(&WrappedKey { kek_id, blob }, &control_context(version))?;
+        return Ok((version, key));
+    }
+    let key = DataKey::generate();
+    let w = keks.wrap(&key, &control_context(1))?;
+    sqlx::query(
+        "INSERT INTO control.control_key (version, kek_id, wrapped, created_at) VALUES (1, $1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(&w.kek_id)
+    .bind(&w.blob)
+    .bind(now)
+    .execute(db.app())
+    .await?;
+    // Another process may have won the race: read back what is stored.
+    Box::pin(control_key(db, keks, now)).await
+}
+
 /// Rewraps every data key not under the primary KEK. Returns how many were
 /// rewrapped; zero on a rerun after completion.
 pub async fn rewrap_all(
@@ -209,6 +249,27 @@ pub async fn rewrap_all(
         done += batch.len() as u64;
         progress.advance(batch.len() as u64);
     }
+    // The control plane's keys too (few: no batching needed).
+    let mut tx = db.admin().begin().await?;
+    let control: Vec<(i32, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT version, kek_id, wrapped FROM control.control_key WHERE kek_id <> $1 FOR UPDATE",
+    )
+    .bind(&primary)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (version, kek_id, blob) in control {
+        let ctx = control_context(version);
+        let key = keks.unwrap(&WrappedKey { kek_id, blob }, &ctx)?;
+        let w = keks.wrap(&key, &ctx)?;
+        sqlx::query("UPDATE control.control_key SET kek_id = $2, wrapped = $3 WHERE version = $1")
+            .bind(version)
+            .bind(&w.kek_id)
+            .bind(&w.blob)
+            .execute(&mut *tx)
+            .await?;
+        done += 1;
+    }
+    tx.commit().await?;
     // Canaries of KEKs no longer wrapping anything are dropped, so a
     // retired KEK is not demanded at the next start.
     sqlx::query("DELETE FROM control.kek_check WHERE kek_id <> $1")

@@ -15,6 +15,7 @@
 mod db;
 mod error;
 mod ident;
+pub mod identity;
 pub mod keyring;
 pub mod migrate;
 pub mod progress;

@@ -59,11 +59,18 @@ pub struct MigrationSet {
 impl MigrationSet {
     pub fn builtin() -> MigrationSet {
         MigrationSet {
-            control: vec![Migration::new(
-                1,
-                "init",
-                include_str!("../migrations/control/0001_init.sql"),
-            )],
+            control: vec![
+                Migration::new(
+                    1,
+                    "init",
+                    include_str!("../migrations/control/0001_init.sql"),
+                ),
+                Migration::new(
+                    2,
+                    "identity",
+                    include_str!("../migrations/control/0002_identity.sql"),
+                ),
+            ],
             workspace: vec![Migration::new(
                 1,
                 "init",

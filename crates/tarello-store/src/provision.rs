@@ -74,7 +74,7 @@ pub async fn create_workspace(
         script = set.workspace_schema,
         grants = workspace_grants(id, db.app_role())?,
     );
-    sqlx::raw_sql(&ddl).execute(&mut *tx).await?;
+    sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(&ddl)).await?;
     tx.commit().await?;
     Ok(ws)
 }

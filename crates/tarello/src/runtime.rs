@@ -170,8 +170,14 @@ mod tests {
 
     #[test]
     fn reads_the_percent_decoded_password_of_a_url() {
-        assert_eq!(url_password("postgres://app:s%40cret%2F1@db/t").as_deref(), Some("s@cret/1"));
+        assert_eq!(
+            url_password("postgres://app:s%40cret%2F1@db/t").as_deref(),
+            Some("s@cret/1")
+        );
         assert_eq!(url_password("postgres://app@db/t"), None);
-        assert_eq!(url_password("postgres://app:%zz@db/t").as_deref(), Some("%zz"));
+        assert_eq!(
+            url_password("postgres://app:%zz@db/t").as_deref(),
+            Some("%zz")
+        );
     }
 }

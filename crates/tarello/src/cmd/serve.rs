@@ -23,10 +23,18 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
     let set = Arc::new(MigrationSet::builtin());
     migrate::ensure_current(&rt.db, &set).await?;
     tarello_store::keyring::verify_kek(&rt.db, &rt.keks, super::now()).await?;
+    let services = tarello_service::Services::new(
+        rt.db.clone(),
+        tarello_crypto::KekSet::parse(rt.kek_text.expose())?,
+        tarello_service::AuthConfig::default(),
+        Arc::new(tarello_service::SystemClock),
+        tarello_service::Outbox::new(cfg.data_dir.join("outbox"), "Tarello <tarello@localhost>"),
+    )?;
     let app = tarello_api::router(
         AppState {
             db: rt.db.clone(),
             migrations: set,
+            services,
         },
         &HttpOptions {
             body_limit: cfg.body_limit_bytes,

@@ -1,0 +1,86 @@
+//! Authentication extractors. `AccountSession` takes an account access
+//! token; `WorkspaceCaller` takes a workspace token for the `{ws}` in the
+//! path. Both are checked against the database on every request (session
+//! live, membership active), so revocation is immediate.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
+use axum::http::header;
+use axum::http::request::Parts;
+use tarello_service::{Caller, Client, ServiceError};
+use tarello_store::identity::sessions::SessionRow;
+
+use crate::error::ApiError;
+use crate::router::AppState;
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError(ServiceError::Unauthenticated))
+}
+
+/// The client as the socket says: no trusted-proxy header is read, so a
+/// spoofed `X-Forwarded-For` cannot reset a limit.
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(200).collect());
+        Ok(ClientInfo(Client { ip, user_agent }))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientInfo(pub Client);
+
+#[derive(Debug, Clone)]
+pub struct AccountSession(pub SessionRow);
+
+impl FromRequestParts<AppState> for AccountSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)?;
+        let session = state.services.authenticate_account(token).await?;
+        Ok(AccountSession(session))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkspaceCaller(pub Caller);
+
+impl FromRequestParts<AppState> for WorkspaceCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Path(params): Path<HashMap<String, String>> = Path::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError(ServiceError::NotFound))?;
+        let slug = params.get("ws").ok_or(ApiError(ServiceError::NotFound))?;
+        let token = bearer(parts)?;
+        let caller = state.services.authenticate_workspace(slug, token).await?;
+        Ok(WorkspaceCaller(caller))
+    }
+}

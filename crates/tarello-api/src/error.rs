@@ -1,0 +1,77 @@
+//! Service errors at the edge: one problem type each. Internal causes are
+//! logged with the request's span, never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tarello_service::ServiceError;
+
+use crate::problem::{FieldError, Problem};
+
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ServiceError::Invalid { field, message } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                "Some fields are not valid.",
+            )
+            .with_errors(vec![FieldError {
+                field: field.to_owned(),
+                message,
+            }])
+            .into_response(),
+            ServiceError::BadCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "bad-credentials",
+                "Wrong email or password.",
+            )
+            .into_response(),
+            ServiceError::Throttled { retry_after_secs } => {
+                let mut res = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-attempts",
+                    "Too many attempts. Wait before trying again.",
+                )
+                .into_response();
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                res
+            }
+            ServiceError::BadCode => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-code",
+                "The code is wrong or has expired.",
+            )
+            .into_response(),
+            ServiceError::Unauthenticated => {
+                let mut res = Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "Send a valid access token: Authorization: Bearer <token>.",
+                )
+                .into_response();
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                res
+            }
+            ServiceError::NotFound => Problem::for_status(StatusCode::NOT_FOUND).into_response(),
+            ServiceError::Conflict(detail) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", detail).into_response()
+            }
+            ServiceError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+                Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! One router per resource.
+
+pub mod auth;
+pub mod me;
+pub mod workspaces;

@@ -1,0 +1,46 @@
+//! Service errors. Each variant maps to one problem type at the edge; the
+//! messages are safe to show (no internals, no secrets, nothing that tells
+//! whether an account exists).
+
+use tarello_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("too many attempts; try again later")]
+    Throttled { retry_after_secs: i64 },
+    #[error("the code is wrong or has expired")]
+    BadCode,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::SlugTaken(slug) => {
+                ServiceError::Conflict(format!("the slug `{slug}` is taken"))
+            }
+            StoreError::UnknownWorkspace(_) => ServiceError::NotFound,
+            other => ServiceError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tarello_crypto::CryptoError> for ServiceError {
+    fn from(e: tarello_crypto::CryptoError) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}

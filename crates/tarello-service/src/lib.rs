@@ -1,0 +1,142 @@
+//! Use cases: authorize, validate, call the store, record events, send
+//! mail. Handlers call exactly one function here; nothing here knows HTTP.
+#![forbid(unsafe_code)]
+
+mod accounts;
+mod clock;
+mod email;
+mod error;
+mod mail;
+mod passwords;
+mod workspaces;
+
+use std::sync::Arc;
+
+pub use accounts::{Client, LoginInput, SessionView, SignupInput, Tokens};
+pub use clock::{Clock, SystemClock};
+pub use email::Email;
+pub use error::ServiceError;
+pub use mail::Outbox;
+pub use workspaces::{Caller, WorkspaceToken, WorkspaceView};
+
+use tarello_crypto::{KekSet, PasswordParams};
+use tarello_store::Db;
+
+/// Limits and lifetimes; defaults follow the issue text.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub password: PasswordParams,
+    /// Concurrent Argon2 computations (the bounded blocking pool).
+    pub hash_concurrency: usize,
+    pub lockout_threshold: i32,
+    pub ip_lockout_threshold: i32,
+    pub access_ttl_secs: i64,
+    pub session_ttl_secs: i64,
+    pub workspace_token_ttl_secs: i64,
+    pub reset_code_ttl_secs: i64,
+    pub reset_codes_per_hour: i32,
+    pub code_attempts: i32,
+    pub signup_per_ip_per_hour: i32,
+    pub signup_per_domain_per_hour: i32,
+    /// The issuer in workspace tokens (the public URL).
+    pub issuer: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            password: PasswordParams::default(),
+            hash_concurrency: 2,
+            lockout_threshold: 5,
+            ip_lockout_threshold: 20,
+            access_ttl_secs: 15 * 60,
+            session_ttl_secs: 30 * 24 * 3600,
+            workspace_token_ttl_secs: 10 * 60,
+            reset_code_ttl_secs: 15 * 60,
+            reset_codes_per_hour: 3,
+            code_attempts: 5,
+            signup_per_ip_per_hour: 10,
+            signup_per_domain_per_hour: 50,
+            issuer: "tarello".to_owned(),
+        }
+    }
+}
+
+/// Everything a use case needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub(crate) db: Db,
+    pub(crate) keks: Arc<KekSet>,
+    pub(crate) cfg: Arc<AuthConfig>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) hasher: Arc<passwords::Hashing>,
+    pub(crate) migrations: Arc<tarello_store::migrate::MigrationSet>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services").finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    pub fn new(
+        db: Db,
+        keks: KekSet,
+        cfg: AuthConfig,
+        clock: Arc<dyn Clock>,
+        outbox: Outbox,
+    ) -> Result<Services, ServiceError> {
+        let hasher = passwords::Hashing::new(cfg.password, cfg.hash_concurrency)?;
+        Ok(Services {
+            db,
+            keks: Arc::new(keks),
+            cfg: Arc::new(cfg),
+            clock,
+            outbox: Arc::new(outbox),
+            hasher: Arc::new(hasher),
+            migrations: Arc::new(tarello_store::migrate::MigrationSet::builtin()),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn migrations(&self) -> &tarello_store::migrate::MigrationSet {
+        &self.migrations
+    }
+}
+
+#[cfg(test)]
+mod send_checks {
+    fn is_send<T: Send>(_: T) {}
+    #[allow(dead_code)]
+    fn futures_are_send(
+        s: &crate::Services,
+        r: &tarello_store::identity::sessions::SessionRow,
+        slug: &tarello_domain::Slug,
+    ) {
+        is_send(tarello_store::create_workspace(
+            &s.db,
+            &s.keks,
+            &s.migrations,
+            slug,
+            "x",
+            time::OffsetDateTime::now_utc(),
+        ));
+        is_send(tarello_store::keyring::field_cipher(
+            &s.db,
+            &s.keks,
+            tarello_domain::WorkspaceId::new_v7(),
+        ));
+        is_send(tarello_store::identity::members::add(
+            &s.db,
+            tarello_domain::WorkspaceId::new_v7(),
+            r.user_id,
+            "admin",
+            time::OffsetDateTime::now_utc(),
+        ));
+    }
+}

@@ -1,0 +1,229 @@
+//! Workspaces from the API: create (the caller becomes admin), list mine,
+//! exchange an account session for a workspace token signed with that
+//! workspace's own key, publish its JWKS, and authenticate workspace
+//! requests: signature, audience, live session and active membership, on
+//! every request.
+
+use serde::Serialize;
+use tarello_crypto::{FieldPlace, Lane, PublicKey, SigningKey, WorkspaceClaims, jwt};
+use tarello_domain::{Slug, WorkspaceId};
+use tarello_store::identity::sessions::{self, SessionRow};
+use tarello_store::identity::{members, signing};
+use tarello_store::{Workspace, keyring};
+use time::Duration;
+use uuid::Uuid;
+
+use crate::{ServiceError, Services};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceView {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkspaceToken {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+/// An authenticated workspace request: who, where, with which role.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub workspace: Workspace,
+    pub role: String,
+    pub lane: Lane,
+    pub session_id: Option<Uuid>,
+}
+
+/// How long a retired signing key stays published: longer than any token
+/// it signed can live.
+const RETIRED_KEY_GRACE_SECS: i64 = 3600;
+
+impl Services {
+    /// Makes and stores a new signing key for the workspace; the private
+    /// half encrypted under the workspace's data key.
+    async fn add_signing_key(&self, ws: &Workspace) -> Result<SigningKey, ServiceError> {
+        let key = SigningKey::generate_ed25519();
+        let cipher = keyring::field_cipher(&self.db, &self.keks, ws.id).await?;
+        let place = FieldPlace::new(ws.id.0, "signing_key", "private_key", key.kid());
+        let sealed = cipher.encrypt(&place, key.private_pkcs8().expose())?;
+        signing::insert(
+            &self.db,
+            ws.id,
+            key.kid(),
+            &sealed,
+            &key.public_jwk(),
+            self.clock.now(),
+        )
+        .await?;
+        Ok(key)
+    }
+
+    pub async fn create_workspace(
+        &self,
+        session: &SessionRow,
+        slug: &Slug,
+        name: &str,
+    ) -> Result<WorkspaceView, ServiceError> {
+        let name = name.trim();
+        let len = name.chars().count();
+        if !(1..=200).contains(&len) || name.chars().any(char::is_control) {
+            return Err(ServiceError::Invalid {
+                field: "name",
+                message: "a workspace name has 1 to 200 characters".into(),
+            });
+        }
+        let now = self.clock.now();
+        let ws = tarello_store::create_workspace(
+            &self.db,
+            &self.keks,
+            &self.migrations,
+            slug,
+            name,
+            now,
+        )
+        .await?;
+        members::add(&self.db, ws.id, session.user_id, "admin", now).await?;
+        self.add_signing_key(&ws).await?;
+        Ok(WorkspaceView {
+            id: ws.id.0,
+            slug: ws.slug,
+            name: ws.name,
+            role: "admin".into(),
+        })
+    }
+
+    pub async fn my_workspaces(
+        &self,
+        session: &SessionRow,
+    ) -> Result<Vec<WorkspaceView>, ServiceError> {
+        Ok(members::workspaces_of(&self.db, session.user_id)
+            .await?
+            .into_iter()
+            .map(|(id, slug, name, role)| WorkspaceView {
+                id,
+                slug,
+                name,
+                role,
+            })
+            .collect())
+    }
+
+    /// A workspace the caller is an active member of, else NotFound (an
+    /// outsider cannot tell a foreign workspace from a missing one).
+    async fn membership(
+        &self,
+        slug: &str,
+        user_id: Uuid,
+    ) -> Result<(Workspace, String), ServiceError> {
+        let slug = Slug::parse(slug).map_err(|_| ServiceError::NotFound)?;
+        let ws = tarello_store::find_workspace(&self.db, &slug).await?;
+        match members::find(&self.db, ws.id, user_id).await? {
+            Some(m) if m.active => Ok((ws, m.role)),
+            _ => Err(ServiceError::NotFound),
+        }
+    }
+
+    async fn signing_keys(
+        &self,
+        ws: WorkspaceId,
+    ) -> Result<Vec<signing::SigningKeyRow>, ServiceError> {
+        let cutoff = self.clock.now() - Duration::seconds(RETIRED_KEY_GRACE_SECS);
+        Ok(signing::published(&self.db, ws, cutoff).await?)
+    }
+
+    /// `POST /workspaces/{ws}/token`.
+    pub async fn workspace_token(
+        &self,
+        session: &SessionRow,
+        slug: &str,
+    ) -> Result<WorkspaceToken, ServiceError> {
+        let (ws, _role) = self.membership(slug, session.user_id).await?;
+        let rows = self.signing_keys(ws.id).await?;
+        let key = match rows.iter().find(|r| r.retired_at.is_none()) {
+            Some(r) => {
+                let cipher = keyring::field_cipher(&self.db, &self.keks, ws.id).await?;
+                let place = FieldPlace::new(ws.id.0, "signing_key", "private_key", &r.kid);
+                let der = cipher.decrypt(&place, &r.private_key)?;
+                SigningKey::from_pkcs8(der.expose())?
+            }
+            None => self.add_signing_key(&ws).await?,
+        };
+        let now = self.clock.now().unix_timestamp();
+        let claims = WorkspaceClaims {
+            sub: session.user_id,
+            aud: ws.id.to_string(),
+            iss: self.cfg.issuer.clone(),
+            iat: now,
+            exp: now + self.cfg.workspace_token_ttl_secs,
+            jti: Uuid::now_v7(),
+            sid: Some(session.session_id),
+            lane: Lane::Human,
+        };
+        Ok(WorkspaceToken {
+            access_token: jwt::issue(&key, &claims)?,
+            token_type: "Bearer",
+            expires_in: self.cfg.workspace_token_ttl_secs,
+        })
+    }
+
+    /// `GET /workspaces/{ws}/jwks.json`: public keys only.
+    pub async fn jwks(&self, slug: &str) -> Result<serde_json::Value, ServiceError> {
+        let slug = Slug::parse(slug).map_err(|_| ServiceError::NotFound)?;
+        let ws = tarello_store::find_workspace(&self.db, &slug).await?;
+        let keys = self.public_keys(ws.id).await?;
+        Ok(jwt::jwks(&keys))
+    }
+
+    async fn public_keys(&self, ws: WorkspaceId) -> Result<Vec<PublicKey>, ServiceError> {
+        let rows = self.signing_keys(ws).await?;
+        let mut keys = Vec::with_capacity(rows.len());
+        for r in rows {
+            keys.push(PublicKey::from_jwk(&r.public_jwk)?);
+        }
+        Ok(keys)
+    }
+
+    /// Every workspace request: the token must be signed by *this*
+    /// workspace's key with `aud` = this workspace (a token for A is refused
+    /// on B), its session live, and the membership row present and active.
+    pub async fn authenticate_workspace(
+        &self,
+        slug: &str,
+        token: &str,
+    ) -> Result<Caller, ServiceError> {
+        let slug = Slug::parse(slug).map_err(|_| ServiceError::NotFound)?;
+        let ws = match tarello_store::find_workspace(&self.db, &slug).await {
+            Ok(ws) => ws,
+            Err(tarello_store::StoreError::UnknownWorkspace(_)) => {
+                return Err(ServiceError::Unauthenticated);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let keys = self.public_keys(ws.id).await?;
+        let now = self.clock.now();
+        let claims = jwt::verify(token, &ws.id.to_string(), &keys, now.unix_timestamp())
+            .map_err(|_| ServiceError::Unauthenticated)?;
+        let Some(sid) = claims.sid else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        if !sessions::is_live(&self.db, sid, claims.sub, now).await? {
+            return Err(ServiceError::Unauthenticated);
+        }
+        match members::find(&self.db, ws.id, claims.sub).await? {
+            Some(m) if m.active => Ok(Caller {
+                user_id: claims.sub,
+                workspace: ws,
+                role: m.role,
+                lane: claims.lane,
+                session_id: Some(sid),
+            }),
+            _ => Err(ServiceError::Unauthenticated),
+        }
+    }
+}
