@@ -216,37 +216,65 @@ async fn migrate_locked(
 
 /// The schema, the migration table and the app role, idempotently. The app
 /// role's properties are re-asserted on every run so a manual change to
-/// them does not survive the next migrate.
+/// them does not survive the next migrate. Roles are shared by every
+/// database of the cluster, so two migrates of different databases can
+/// touch the role at once: the role is altered only when it differs, and a
+/// concurrent-update error is retried.
 async fn bootstrap(
     conn: &mut PgConnection,
     app_role: &str,
     app_password: Option<&str>,
 ) -> Result<(), StoreError> {
+    let mut attempt = 0u64;
+    loop {
+        match bootstrap_once(conn, app_role, app_password).await {
+            Err(StoreError::Db(sqlx::Error::Database(e)))
+                if attempt < 5 && matches!(e.code().as_deref(), Some("XX000" | "23505" | "42710")) =>
+            {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn bootstrap_once(
+    conn: &mut PgConnection,
+    app_role: &str,
+    app_password: Option<&str>,
+) -> Result<(), StoreError> {
     let app = ident::checked(app_role)?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-            .bind(app)
-            .fetch_one(&mut *conn)
-            .await?;
+    // (exists, already exactly as we want it)
+    let (exists, as_wanted): (bool, bool) = sqlx::query_as(
+        "SELECT count(*) > 0, coalesce(bool_and(rolcanlogin AND NOT rolinherit AND NOT rolsuper AND NOT rolcreatedb \
+                AND NOT rolcreaterole AND NOT rolbypassrls \
+                AND rolconfig @> ARRAY['search_path=pg_catalog']), false) \
+         FROM pg_roles WHERE rolname = $1",
+    )
+    .bind(app)
+    .fetch_one(&mut *conn)
+    .await?;
     let mut sql = String::new();
     if !exists {
         sql.push_str(&format!("CREATE ROLE {app} LOGIN NOINHERIT;\n"));
     }
-    sql.push_str(&format!(
-        "ALTER ROLE {app} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;\n\
-         ALTER ROLE {app} SET search_path TO pg_catalog;\n\
-         CREATE SCHEMA IF NOT EXISTS control;\n\
+    if !as_wanted {
+        sql.push_str(&format!(
+            "ALTER ROLE {app} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;\n\
+             ALTER ROLE {app} SET search_path TO pg_catalog;\n"
+        ));
+    }
+    if let Some(pw) = app_password {
+        sql.push_str(&format!("ALTER ROLE {app} PASSWORD {};\n", ident::literal(pw)?));
+    }
+    sql.push_str(
+        "CREATE SCHEMA IF NOT EXISTS control;\n\
          REVOKE ALL ON SCHEMA control FROM PUBLIC;\n\
          CREATE TABLE IF NOT EXISTS control.schema_migration (\n\
              version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,\n\
-             applied_at timestamptz NOT NULL DEFAULT now());\n"
-    ));
-    if let Some(pw) = app_password {
-        sql.push_str(&format!(
-            "ALTER ROLE {app} PASSWORD {};\n",
-            ident::literal(pw)?
-        ));
-    }
+             applied_at timestamptz NOT NULL DEFAULT now());\n",
+    );
     let mut tx = conn.begin().await?;
     sqlx::raw_sql(&sql).execute(&mut *tx).await?;
     tx.commit().await?;
