@@ -47,6 +47,12 @@ impl IntoResponse for ApiError {
                 }
                 res
             }
+            ServiceError::SecondFactorRequired => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "second-factor-required",
+                "This account uses two-factor authentication: send totp_code (or a recovery_code) with the password.",
+            )
+            .into_response(),
             ServiceError::BadCode => Problem::new(
                 StatusCode::BAD_REQUEST,
                 "bad-code",

@@ -35,6 +35,8 @@ pub struct SignupInput {
 pub struct LoginInput {
     pub email: String,
     pub password: SecretString,
+    pub totp_code: Option<String>,
+    pub recovery_code: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,7 +105,7 @@ impl Services {
 
     /// The control plane's cipher and the pepper for one-time codes, both
     /// from the control data key (wrapped by the KEK, outside the database).
-    async fn control_secrets(&self) -> Result<(FieldCipher, [u8; 32]), ServiceError> {
+    pub(crate) async fn control_secrets(&self) -> Result<(FieldCipher, [u8; 32]), ServiceError> {
         use hmac::{Hmac, Mac};
         let (version, key) = keyring::control_key(&self.db, &self.keks, self.now()).await?;
         let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.expose_bytes())
@@ -113,7 +115,7 @@ impl Services {
         Ok((FieldCipher::single(version, key), pepper))
     }
 
-    async fn event(&self, kind: &str, user: Option<Uuid>, client: &Client) {
+    pub(crate) async fn event(&self, kind: &str, user: Option<Uuid>, client: &Client) {
         let e = Event {
             kind,
             user_id: user,
@@ -256,11 +258,43 @@ impl Services {
         Ok((user_id, email.as_str().to_owned(), p.name))
     }
 
-    fn throttle_keys(email: &Email, client: &Client) -> [String; 2] {
-        [
-            format!("account:{}", email.as_str()),
-            format!("ip:{}", client.ip),
-        ]
+    fn throttle_keys(email: &str, client: &Client) -> [String; 2] {
+        [format!("account:{email}"), format!("ip:{}", client.ip)]
+    }
+
+    /// Refuses while the account or the IP is locked.
+    pub(crate) async fn guard_attempts(
+        &self,
+        email: &str,
+        client: &Client,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let keys = Self::throttle_keys(email, client);
+        if let Some(until) = throttle::locked_until(&self.db, &keys, now).await? {
+            return Err(ServiceError::Throttled {
+                retry_after_secs: (until - now).whole_seconds().max(1),
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts a failed credential check against the account and the IP.
+    pub(crate) async fn count_failure(
+        &self,
+        email: &str,
+        client: &Client,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let keys = Self::throttle_keys(email, client);
+        let a =
+            throttle::record_failure(&self.db, &keys[0], self.cfg.lockout_threshold, now).await?;
+        let b = throttle::record_failure(&self.db, &keys[1], self.cfg.ip_lockout_threshold, now)
+            .await?;
+        self.event("login.failed", None, client).await;
+        if a.is_some() || b.is_some() {
+            self.event("login.locked", None, client).await;
+        }
+        Ok(())
     }
 
     /// `POST /auth/login`. Unknown email, wrong password: the same 401.
@@ -268,13 +302,7 @@ impl Services {
     /// by IP): 429 with Retry-After, also the same either way.
     pub async fn login(&self, input: LoginInput, client: &Client) -> Result<Tokens, ServiceError> {
         let email = Email::parse(&input.email).map_err(|_| ServiceError::BadCredentials)?;
-        let keys = Self::throttle_keys(&email, client);
-        let now = self.now();
-        if let Some(until) = throttle::locked_until(&self.db, &keys, now).await? {
-            return Err(ServiceError::Throttled {
-                retry_after_secs: (until - now).whole_seconds().max(1),
-            });
-        }
+        self.guard_attempts(email.as_str(), client).await?;
         let user = users::by_email(&self.db, email.as_str()).await?;
         let ok_user = match user {
             Some(u) => {
@@ -298,18 +326,22 @@ impl Services {
             }
         };
         let Some(user) = ok_user else {
-            let a = throttle::record_failure(&self.db, &keys[0], self.cfg.lockout_threshold, now)
-                .await?;
-            let b =
-                throttle::record_failure(&self.db, &keys[1], self.cfg.ip_lockout_threshold, now)
-                    .await?;
-            self.event("login.failed", None, client).await;
-            if a.is_some() || b.is_some() {
-                self.event("login.locked", None, client).await;
-            }
+            self.count_failure(email.as_str(), client).await?;
             return Err(ServiceError::BadCredentials);
         };
-        throttle::reset(&self.db, &keys[0]).await?;
+        if user.totp_enabled {
+            // The password was right: only now say that a second factor is due.
+            let second = match (&input.totp_code, &input.recovery_code) {
+                (Some(code), _) => self.check_totp(&user, code, false).await?,
+                (None, Some(code)) => self.check_recovery(&user, code).await?,
+                (None, None) => return Err(ServiceError::SecondFactorRequired),
+            };
+            if !second {
+                self.count_failure(email.as_str(), client).await?;
+                return Err(ServiceError::BadCredentials);
+            }
+        }
+        throttle::reset(&self.db, &Self::throttle_keys(email.as_str(), client)[0]).await?;
         let tokens = self.new_session(user.user_id, client).await?;
         self.event("login.succeeded", Some(user.user_id), client)
             .await;

@@ -8,6 +8,7 @@ mod email;
 mod error;
 mod mail;
 mod passwords;
+mod totp;
 mod workspaces;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub use clock::{Clock, SystemClock};
 pub use email::Email;
 pub use error::ServiceError;
 pub use mail::Outbox;
+pub use totp::Enrolment;
 pub use workspaces::{Caller, WorkspaceToken, WorkspaceView};
 
 use tarello_crypto::{KekSet, PasswordParams};

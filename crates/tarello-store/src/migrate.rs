@@ -229,7 +229,8 @@ async fn bootstrap(
     loop {
         match bootstrap_once(conn, app_role, app_password).await {
             Err(StoreError::Db(sqlx::Error::Database(e)))
-                if attempt < 5 && matches!(e.code().as_deref(), Some("XX000" | "23505" | "42710")) =>
+                if attempt < 5
+                    && matches!(e.code().as_deref(), Some("XX000" | "23505" | "42710")) =>
             {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
@@ -266,7 +267,10 @@ async fn bootstrap_once(
         ));
     }
     if let Some(pw) = app_password {
-        sql.push_str(&format!("ALTER ROLE {app} PASSWORD {};\n", ident::literal(pw)?));
+        sql.push_str(&format!(
+            "ALTER ROLE {app} PASSWORD {};\n",
+            ident::literal(pw)?
+        ));
     }
     sql.push_str(
         "CREATE SCHEMA IF NOT EXISTS control;\n\

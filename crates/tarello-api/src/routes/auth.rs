@@ -79,6 +79,10 @@ async fn verify(
 struct LoginBody {
     email: String,
     password: SecretString,
+    #[serde(default)]
+    totp_code: Option<String>,
+    #[serde(default)]
+    recovery_code: Option<String>,
 }
 
 async fn login(
@@ -92,6 +96,8 @@ async fn login(
             LoginInput {
                 email: b.email,
                 password: b.password,
+                totp_code: b.totp_code,
+                recovery_code: b.recovery_code,
             },
             &client,
         )

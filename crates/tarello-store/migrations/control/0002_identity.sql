@@ -122,3 +122,11 @@ CREATE TABLE control.security_event (
     created_at   timestamptz NOT NULL
 );
 CREATE INDEX security_event_user_idx ON control.security_event (user_id, created_at);
+
+-- TOTP recovery codes: peppered hashes, each usable once.
+CREATE TABLE control.recovery_code (
+    user_id   uuid NOT NULL REFERENCES control.user_account ON DELETE CASCADE,
+    code_hash text NOT NULL,
+    used_at   timestamptz,
+    PRIMARY KEY (user_id, code_hash)
+);

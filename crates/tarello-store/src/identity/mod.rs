@@ -10,4 +10,5 @@ pub mod members;
 pub mod sessions;
 pub mod signing;
 pub mod throttle;
+pub mod totp;
 pub mod users;

@@ -240,3 +240,91 @@ pub fn stop_cluster(data_dir: &Path) {
         }
     }
 }
+
+/// One message from `<data dir>/outbox`.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub file: PathBuf,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Every message in the outbox, oldest first (file names are UUIDv7s).
+pub fn outbox(data_dir: &Path) -> Vec<Mail> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("outbox")) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+            let header = |name: &str| {
+                head.split("\r\n")
+                    .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            Mail {
+                to: header("To"),
+                subject: header("Subject"),
+                body: body.to_owned(),
+                file,
+            }
+        })
+        .collect()
+}
+
+/// The 6-digit code in a message body ("… code is 123456 …").
+pub fn code_in(body: &str) -> Option<String> {
+    let (_, rest) = body.split_once("code is ")?;
+    let code: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    (code.len() == 6).then_some(code)
+}
+
+/// Decodes unpadded base64url (JWT segments).
+pub fn b64url_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => panic!("not base64url: {c}"),
+        }
+    };
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.trim_end_matches('=').bytes() {
+        acc = (acc << 6) | val(c);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((acc >> bits) & 0xff) as u8);
+        }
+    }
+    out
+}
+
+impl Server {
+    /// Waits (up to 10 s) until the log holds `needle`: the log is written
+    /// by another process, so absence checks first wait for a known line.
+    pub async fn wait_log_contains(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.log_text().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "the log never showed {needle:?}:\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

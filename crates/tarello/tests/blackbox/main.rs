@@ -8,3 +8,4 @@ mod config;
 mod embedded;
 mod http;
 mod keys;
+mod totp;

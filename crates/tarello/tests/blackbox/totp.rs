@@ -1,0 +1,230 @@
+//! Two-factor authentication end to end (ACC-6).
+
+use serde_json::{Value, json};
+use tarello_crypto::TotpSecret;
+
+use crate::common::Tarello;
+
+fn code(secret: &TotpSecret, offset_steps: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() + offset_steps * 30;
+    secret
+        .code_at(u64::try_from(now).unwrap())
+        .unwrap()
+        .expose()
+        .clone()
+}
+
+async fn post(c: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> (u16, Value) {
+    let mut req = c.post(url).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn signed_up(t: &Tarello, base: &str, c: &reqwest::Client, email: &str, pw: &str) {
+    let (s, _) = post(
+        c,
+        format!("{base}/auth/signup"),
+        None,
+        json!({"email": email, "password": pw, "name": "Two Factor"}),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let outbox = t.data_dir().join("outbox");
+    let mut code = None;
+    for entry in std::fs::read_dir(&outbox).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        if text.contains(&format!("To: {email}")) {
+            if let Some(i) = text.find("code is ") {
+                code = Some(text[i + 8..i + 14].to_owned());
+            }
+        }
+    }
+    let (s, _) = post(
+        c,
+        format!("{base}/auth/signup/verify"),
+        None,
+        json!({"email": email, "code": code.unwrap()}),
+    )
+    .await;
+    assert_eq!(s, 201);
+}
+
+// proves: ACC-6
+#[tokio::test]
+async fn totp_enrol_confirm_login_replay_recovery_and_disable() {
+    let tdb = tarello_testkit::fresh_database().await;
+    let t = Tarello::external(&tdb);
+    t.ok(&["migrate"]);
+    let srv = t.serve().await;
+    let base = srv.url("/api/v1");
+    let c = reqwest::Client::new();
+    let (email, pw) = ("totp.user@example.com", "violet staple lantern 42");
+    signed_up(&t, &base, &c, email, pw).await;
+    let (s, login) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let access = login["access_token"].as_str().unwrap().to_owned();
+
+    let (s, enrol) = post(&c, format!("{base}/me/totp"), Some(&access), json!({})).await;
+    assert_eq!(s, 200, "{enrol}");
+    let secret = TotpSecret::from_base32(enrol["secret"].as_str().unwrap()).unwrap();
+    assert!(
+        enrol["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    // The secret is stored encrypted.
+    let mut su = tdb.superuser().await;
+    let stored: String =
+        sqlx::query_scalar("SELECT totp_secret FROM control.user_account WHERE email = $1")
+            .bind(email)
+            .fetch_one(&mut su)
+            .await
+            .unwrap();
+    assert!(stored.starts_with("f1:") && !stored.contains(enrol["secret"].as_str().unwrap()));
+
+    let (s, _) = post(
+        &c,
+        format!("{base}/me/totp/confirm"),
+        Some(&access),
+        json!({"code": "000000"}),
+    )
+    .await;
+    assert_eq!(s, 400, "a wrong code does not turn TOTP on");
+    let (s, confirmed) = post(
+        &c,
+        format!("{base}/me/totp/confirm"),
+        Some(&access),
+        json!({"code": code(&secret, 0)}),
+    )
+    .await;
+    assert_eq!(s, 200, "{confirmed}");
+    let recovery: Vec<String> = confirmed["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(recovery.len(), 10);
+
+    // The password alone is no longer enough, and says so only after a right password.
+    let (s, body) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw}),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (401, Some("second-factor-required"))
+    );
+    let (s, body) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": "wrong password here"}),
+    )
+    .await;
+    assert_eq!((s, body["code"].as_str()), (401, Some("bad-credentials")));
+    let (s, body) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw, "totp_code": "123456"}),
+    )
+    .await;
+    assert_eq!((s, body["code"].as_str()), (401, Some("bad-credentials")));
+
+    // A code of the next step (within the ±1 skew) works once; its replay is refused.
+    let next = code(&secret, 1);
+    let (s, _) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw, "totp_code": next}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw, "totp_code": next}),
+    )
+    .await;
+    assert_eq!(s, 401, "a TOTP code is accepted once");
+
+    // Recovery codes: each works once.
+    let (s, _) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw, "recovery_code": recovery[0]}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw, "recovery_code": recovery[0]}),
+    )
+    .await;
+    assert_eq!(s, 401, "a recovery code is single-use");
+    let hashes: Vec<String> = sqlx::query_scalar(
+        "SELECT r.code_hash FROM control.recovery_code r JOIN control.user_account u USING (user_id) WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_all(&mut su)
+    .await
+    .unwrap();
+    assert_eq!(hashes.len(), 10);
+    assert!(
+        hashes
+            .iter()
+            .all(|h| !recovery.iter().any(|r| h.contains(r.as_str())))
+    );
+
+    // Disabling needs the password and a code.
+    let del = |body: Value| {
+        let c = c.clone();
+        let url = format!("{base}/me/totp");
+        let access = access.clone();
+        async move {
+            c.delete(url)
+                .bearer_auth(access)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        del(json!({"password": "not the password", "code": recovery[1]})).await,
+        401
+    );
+    assert_eq!(del(json!({"password": pw, "code": recovery[1]})).await, 204);
+    let (s, _) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw}),
+    )
+    .await;
+    assert_eq!(s, 200, "after disabling, the password is enough again");
+    let log = srv.log_text();
+    assert!(!log.contains(enrol["secret"].as_str().unwrap()) && !log.contains(&recovery[2]));
+}
