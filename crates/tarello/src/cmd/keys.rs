@@ -22,6 +22,13 @@ pub enum KeysCmd {
     Rotate(RotateArgs),
     /// Print a new random KEK (base64) for TARELLO_KEK or a key file.
     Generate,
+    /// Give a workspace a new token signing key; the old one stays published
+    /// (JWKS) for an hour so tokens it signed run out instead of failing.
+    RotateSigning {
+        /// The workspace's slug.
+        #[arg(long, value_name = "SLUG")]
+        workspace: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -43,6 +50,11 @@ pub async fn run(cfg: Config, cmd: KeysCmd) -> anyhow::Result<()> {
             Ok(())
         }
         KeysCmd::Status => with_runtime(&cfg, |rt| Box::pin(status(rt))).await,
+        KeysCmd::RotateSigning { workspace } => {
+            let slug =
+                Slug::parse(&workspace).map_err(|e| UsageError(format!("invalid slug: {e}")))?;
+            with_runtime(&cfg, move |rt| Box::pin(rotate_signing(rt, slug))).await
+        }
         KeysCmd::Rotate(args) => {
             if let Some(slug) = &args.workspace {
                 let slug =
@@ -189,4 +201,22 @@ async fn rotate_kek(cfg: &Config) -> anyhow::Result<()> {
     .await;
     rt.close().await;
     result
+}
+
+async fn rotate_signing(rt: &Runtime, slug: Slug) -> anyhow::Result<()> {
+    use tarello_crypto::{FieldPlace, SigningKey};
+    use tarello_store::identity::signing;
+    let ws = tarello_store::find_workspace(&rt.db, &slug).await?;
+    let key = SigningKey::generate_ed25519();
+    let cipher = keyring::field_cipher(&rt.db, &rt.keks, ws.id).await?;
+    let place = FieldPlace::new(ws.id.0, "signing_key", "private_key", key.kid());
+    let sealed = cipher.encrypt(&place, key.private_pkcs8().expose())?;
+    signing::insert(&rt.db, ws.id, key.kid(), &sealed, &key.public_jwk(), now()).await?;
+    let retired = signing::retire_others(&rt.db, ws.id, key.kid(), now()).await?;
+    println!(
+        "workspace {}: new signing key {} in use; {retired} older key(s) stay in the JWKS for an hour",
+        ws.slug,
+        key.kid()
+    );
+    Ok(())
 }

@@ -34,8 +34,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
     /// Insists on this status; returns the body.
@@ -94,7 +93,10 @@ pub struct Tokens {
 
 /// Seconds until the current fixed hour window (the hourly limits') ends.
 fn secs_to_hour_end() -> u64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     3600 - now % 3600
 }
 
@@ -228,11 +230,8 @@ impl Env {
     }
 
     pub async fn refresh(&self, refresh: &str) -> Reply {
-        self.post(
-            "/api/v1/auth/refresh",
-            json!({ "refresh_token": refresh }),
-        )
-        .await
+        self.post("/api/v1/auth/refresh", json!({ "refresh_token": refresh }))
+            .await
     }
 
     pub async fn me(&self, access: &str) -> Reply {
@@ -301,7 +300,10 @@ async fn signup_mails_a_code_verify_creates_the_account_and_login_works() {
             .unwrap();
     assert!(payload.starts_with("f1:"), "{payload}");
     for plain in ["Ada Lovelace", "Lovelace", "$argon2", "argon2id", PW] {
-        assert!(!payload.contains(plain), "the pending payload shows {plain}");
+        assert!(
+            !payload.contains(plain),
+            "the pending payload shows {plain}"
+        );
     }
     assert!(
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM control.user_account")
@@ -352,7 +354,10 @@ async fn signup_mails_a_code_verify_creates_the_account_and_login_works() {
 
     let tokens = e.login(" ADA@EXAMPLE.com", PW).await;
     let me = e.me(&tokens.access).await.expect(200);
-    assert_eq!(me, json!({ "id": id, "email": "ada@example.com", "name": "Ada Lovelace" }));
+    assert_eq!(
+        me,
+        json!({ "id": id, "email": "ada@example.com", "name": "Ada Lovelace" })
+    );
 
     // ACC-7: the same address in any case or spacing is the same identity;
     // signing up again answers exactly as for a new address, and mails a
@@ -367,10 +372,7 @@ async fn signup_mails_a_code_verify_creates_the_account_and_login_works() {
         let new: Vec<Mail> = e.mails().split_off(before);
         assert_eq!(new.len(), 1, "{new:?}");
         assert_eq!(new[0].to, "ada@example.com");
-        assert_eq!(
-            new[0].subject,
-            "Someone tried to sign up with your address"
-        );
+        assert_eq!(new[0].subject, "Someone tried to sign up with your address");
         assert!(common::code_in(&new[0].body).is_none(), "{}", new[0].body);
         assert!(!new[0].body.contains("code is"));
         assert!(!new[0].body.contains(impostor));
@@ -391,7 +393,11 @@ async fn signup_mails_a_code_verify_creates_the_account_and_login_works() {
     let done = 4; // Ada, and three attempts on her address.
     for i in done..10 {
         let r = e
-            .signup(&format!("person{i}@example.org"), PW, &format!("Person {i}"))
+            .signup(
+                &format!("person{i}@example.org"),
+                PW,
+                &format!("Person {i}"),
+            )
             .await;
         assert_eq!(r.expect(202), answer, "signup {}", i + 1);
     }
@@ -426,7 +432,9 @@ async fn weak_passwords_are_refused_with_the_field_and_never_echoed() {
     ];
     for pw in &cases {
         e.secret(pw);
-        let r = e.signup("Grace.Hopper@example.com", pw, "Grace Hopper").await;
+        let r = e
+            .signup("Grace.Hopper@example.com", pw, "Grace Hopper")
+            .await;
         let body = r.problem(422, "invalid-body");
         assert_eq!(body["errors"][0]["field"], "password", "{pw}: {body}");
         assert!(
@@ -434,7 +442,11 @@ async fn weak_passwords_are_refused_with_the_field_and_never_echoed() {
                 .as_str()
                 .is_some_and(|m| !m.is_empty())
         );
-        assert!(!r.text.contains(pw.as_str()), "the password is echoed: {}", r.text);
+        assert!(
+            !r.text.contains(pw.as_str()),
+            "the password is echoed: {}",
+            r.text
+        );
     }
     assert!(e.mails().is_empty(), "a refused signup mails nothing");
     // The boundaries: 8 and 256 characters are fine.
@@ -443,7 +455,9 @@ async fn weak_passwords_are_refused_with_the_field_and_never_echoed() {
     assert_eq!(max.chars().count(), 256);
     for (i, pw) in [eight, max.as_str()].into_iter().enumerate() {
         e.secret(pw);
-        e.signup(&format!("ok{i}@example.com"), pw, "Fine").await.expect(202);
+        e.signup(&format!("ok{i}@example.com"), pw, "Fine")
+            .await
+            .expect(202);
     }
     assert_eq!(e.mails().len(), 2);
     e.assert_log_clean().await;

@@ -50,7 +50,11 @@ async fn five_wrong_passwords_lock_the_account_even_for_the_right_one() {
     for i in 0..5 {
         let r = e.try_login("nobody@example.com", WRONG).await;
         assert_eq!(r.status, 401, "attempt {}", i + 1);
-        assert_eq!(r.json(), bad, "an unknown email answers like a wrong password");
+        assert_eq!(
+            r.json(),
+            bad,
+            "an unknown email answers like a wrong password"
+        );
         assert_eq!(r.headers["content-type"], "application/problem+json");
     }
     let r = e.try_login("nobody@example.com", WRONG).await;
@@ -84,10 +88,9 @@ async fn spoofed_forwarding_headers_neither_reset_nor_dodge_the_limits() {
         ]
     };
     let login = |email: &str, pw: &str, i: u32| {
-        let mut req = e
-            .c
-            .post(e.srv.url("/api/v1/auth/login"))
-            .json(&json!({ "email": email, "password": pw }));
+        let mut req =
+            e.c.post(e.srv.url("/api/v1/auth/login"))
+                .json(&json!({ "email": email, "password": pw }));
         for (h, v) in spoof(i) {
             req = req.header(h, v);
         }
@@ -130,18 +133,18 @@ async fn concurrent_wrong_passwords_cannot_outrun_the_lockout() {
     // stay under the IP threshold, so only the account lock is in play).
     let mut guesses: Vec<&str> = vec![WRONG; 14];
     guesses.push(PW);
-    let replies = join_all(
-        guesses
-            .iter()
-            .map(|pw| e.try_login("dan@example.com", pw)),
-    )
-    .await;
+    let replies = join_all(guesses.iter().map(|pw| e.try_login("dan@example.com", pw))).await;
     let judged = replies
         .iter()
         .filter(|r| r.status == 401 || r.status == 200)
         .count();
     let refused = replies.iter().filter(|r| r.status == 429).count();
-    assert_eq!(judged + refused, 15, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert_eq!(
+        judged + refused,
+        15,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
     assert!(
         judged <= 5,
         "{judged} of 15 concurrent guesses were checked against the password \

@@ -23,13 +23,22 @@ async fn a_reset_code_works_once_ends_every_session_and_resists_guessing() {
 
     // Known, unknown and malformed addresses: the same answer.
     let known = e
-        .post("/api/v1/auth/password-reset", json!({ "email": "ADA@example.com " }))
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({ "email": "ADA@example.com " }),
+        )
         .await;
     let unknown = e
-        .post("/api/v1/auth/password-reset", json!({ "email": "nobody@example.com" }))
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({ "email": "nobody@example.com" }),
+        )
         .await;
     let malformed = e
-        .post("/api/v1/auth/password-reset", json!({ "email": "not an address" }))
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({ "email": "not an address" }),
+        )
         .await;
     assert_eq!(known.status, 202);
     for r in [&unknown, &malformed] {
@@ -84,11 +93,18 @@ async fn a_reset_code_works_once_ends_every_session_and_resists_guessing() {
 
     // 100 concurrent wrong guesses at a fresh code: exactly 5 are compared
     // (400), the other 95 find the attempts spent (429).
-    e.post("/api/v1/auth/password-reset", json!({ "email": "ada@example.com" }))
-        .await
-        .expect(202);
+    e.post(
+        "/api/v1/auth/password-reset",
+        json!({ "email": "ada@example.com" }),
+    )
+    .await
+    .expect(202);
     let mail = e.mails_to("ada@example.com");
-    let mail = mail.iter().rev().find(|m| m.subject == RESET_SUBJECT).unwrap();
+    let mail = mail
+        .iter()
+        .rev()
+        .find(|m| m.subject == RESET_SUBJECT)
+        .unwrap();
     let code2 = common::code_in(&mail.body).unwrap();
     e.secret(&code2);
     assert_ne!(code2, code);
@@ -123,16 +139,29 @@ async fn a_reset_code_works_once_ends_every_session_and_resists_guessing() {
     };
     assert_eq!(codes_sent(), 2);
     let third = e
-        .post("/api/v1/auth/password-reset", json!({ "email": "ada@example.com" }))
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({ "email": "ada@example.com" }),
+        )
         .await;
     assert_eq!(third.text, known.text);
     assert_eq!(codes_sent(), 3);
     let fourth = e
-        .post("/api/v1/auth/password-reset", json!({ "email": "ada@example.com" }))
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({ "email": "ada@example.com" }),
+        )
         .await;
-    assert_eq!((fourth.status, fourth.text.as_str()), (202, known.text.as_str()));
+    assert_eq!(
+        (fourth.status, fourth.text.as_str()),
+        (202, known.text.as_str())
+    );
     assert_eq!(codes_sent(), 3, "a 4th code within the hour is not sent");
-    for m in e.mails_to("ada@example.com").iter().filter(|m| m.subject == RESET_SUBJECT) {
+    for m in e
+        .mails_to("ada@example.com")
+        .iter()
+        .filter(|m| m.subject == RESET_SUBJECT)
+    {
         let c = common::code_in(&m.body).unwrap();
         e.secret(&c);
         assert!(!m.body.contains(PW) && !m.body.contains(PW2));

@@ -121,7 +121,9 @@ async fn sessions_are_listed_revoked_at_once_and_refresh_tokens_rotate() {
 
     // Logout ends the session: 204, then its tokens are refused.
     let three = login_as(&e, "ada@example.com", "agent-three").await;
-    let r = e.post_auth("/api/v1/auth/logout", &three.access, None).await;
+    let r = e
+        .post_auth("/api/v1/auth/logout", &three.access, None)
+        .await;
     assert_eq!(r.status, 204, "{}", r.text);
     e.me(&three.access).await.unauthenticated();
     e.refresh(&three.refresh).await.unauthenticated();

@@ -14,7 +14,12 @@ fn code(secret: &TotpSecret, offset_steps: i64) -> String {
         .clone()
 }
 
-async fn post(c: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> (u16, Value) {
+pub async fn post(
+    c: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
     let mut req = c.post(url).json(&body);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -24,7 +29,7 @@ async fn post(c: &reqwest::Client, url: String, token: Option<&str>, body: Value
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn signed_up(t: &Tarello, base: &str, c: &reqwest::Client, email: &str, pw: &str) {
+pub async fn signed_up(t: &Tarello, base: &str, c: &reqwest::Client, email: &str, pw: &str) {
     let (s, _) = post(
         c,
         format!("{base}/auth/signup"),

@@ -1,0 +1,106 @@
+//! Per-workspace signing keys rotate without breaking tokens in flight (ACC-8).
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::common::Tarello;
+use crate::totp::{post, signed_up};
+
+fn kid_of(token: &str) -> String {
+    let header = token.split('.').next().unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .unwrap();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    v["kid"].as_str().unwrap().to_owned()
+}
+
+// proves: ACC-8
+#[tokio::test]
+async fn signing_keys_rotate_and_old_tokens_run_out_instead_of_failing() {
+    let tdb = tarello_testkit::fresh_database().await;
+    let t = Tarello::external(&tdb);
+    t.ok(&["migrate"]);
+    let srv = t.serve().await;
+    let base = srv.url("/api/v1");
+    let c = reqwest::Client::new();
+    let (email, pw) = ("keys.owner@example.com", "amber pylon trellis 9");
+    signed_up(&t, &base, &c, email, pw).await;
+    let (_, login) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw}),
+    )
+    .await;
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    let (s, _) = post(
+        &c,
+        format!("{base}/workspaces"),
+        Some(&access),
+        json!({"slug": "acme", "name": "Acme"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, tok) = post(
+        &c,
+        format!("{base}/workspaces/acme/token"),
+        Some(&access),
+        json!({}),
+    )
+    .await;
+    let old = tok["access_token"].as_str().unwrap().to_owned();
+
+    let r = t.ok(&["keys", "rotate-signing", "--workspace", "acme"]);
+    assert!(r.stdout.contains("new signing key"), "{}", r.stdout);
+
+    let jwks: Value = c
+        .get(format!("{base}/workspaces/acme/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids.len(), 2, "{jwks}");
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k.get("d").is_none()),
+        "no private parts"
+    );
+    let (_, tok) = post(
+        &c,
+        format!("{base}/workspaces/acme/token"),
+        Some(&access),
+        json!({}),
+    )
+    .await;
+    let new = tok["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(kid_of(&old), kid_of(&new));
+    assert!(kids.contains(&kid_of(&old).as_str()) && kids.contains(&kid_of(&new).as_str()));
+    for token in [&old, &new] {
+        let r = c
+            .get(format!("{base}/workspaces/acme"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // The private keys are stored encrypted.
+    let mut su = tdb.superuser().await;
+    let stored: Vec<String> = sqlx::query_scalar("SELECT private_key FROM control.signing_key")
+        .fetch_all(&mut su)
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|k| k.starts_with("f1:")));
+}
