@@ -1,4 +1,4 @@
-//! Command-line flags (no subcommands).
+//! Command-line flags: the scale figures (no subcommand) or `auth`.
 
 use anyhow::{Context, bail};
 
@@ -11,6 +11,16 @@ usage: tarello-bench [--workspaces 10,1000,10000] [--samples 50] [--migrate-at 1
   --migrate-at N     workspace count at which `migrate` is timed (default 10000)
   --begins N         transactions timed per side in the begin-overhead figures (default 2000)
   --quick            smoke run: levels 10,200, migrate at 200 (explicit flags still win)
+
+usage: tarello-bench auth [--secs 10] [--login-tasks 4,16] [--get-tasks 8]
+                          [--attackers 200] [--bin target/release/tarello]
+
+  --secs N           length of each timed phase in seconds (default 10)
+  --login-tasks LIST concurrent correct-login tasks, one phase per entry (default 4,16)
+  --get-tasks N      concurrent `GET /api/v1/me` tasks (default 8)
+  --attackers N      concurrent bad-login tasks, each from its own address
+                     127.0.0.2, 127.0.0.3, … (default 200, at most 250)
+  --bin PATH         the server binary (default <target dir>/release/tarello)
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +77,55 @@ impl Args {
     }
 }
 
+/// Flags of `tarello-bench auth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthArgs {
+    pub secs: u64,
+    pub login_tasks: Vec<u64>,
+    pub get_tasks: u64,
+    pub attackers: u64,
+    pub bin: Option<String>,
+}
+
+impl AuthArgs {
+    pub fn parse(raw: impl IntoIterator<Item = String>) -> anyhow::Result<Option<AuthArgs>> {
+        let mut a = AuthArgs {
+            secs: 10,
+            login_tasks: vec![4, 16],
+            get_tasks: 8,
+            attackers: 200,
+            bin: None,
+        };
+        let mut it = raw.into_iter();
+        while let Some(flag) = it.next() {
+            let (name, inline) = match flag.split_once('=') {
+                Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+                None => (flag.clone(), None),
+            };
+            let mut value = |what: &str| -> anyhow::Result<String> {
+                match inline.clone() {
+                    Some(v) => Ok(v),
+                    None => it.next().with_context(|| format!("{what} needs a value")),
+                }
+            };
+            match name.as_str() {
+                "-h" | "--help" => return Ok(None),
+                "--secs" => a.secs = parse_count(&value("--secs")?)?.max(1),
+                "--login-tasks" => a.login_tasks = parse_list(&value("--login-tasks")?)?,
+                "--get-tasks" => a.get_tasks = parse_count(&value("--get-tasks")?)?.max(1),
+                "--attackers" => a.attackers = parse_count(&value("--attackers")?)?,
+                "--bin" => a.bin = Some(value("--bin")?),
+                other => bail!("unknown flag `{other}`\n{USAGE}"),
+            }
+        }
+        if a.attackers > 250 {
+            bail!("--attackers: at most 250 (one loopback address each, 127.0.0.2 to 127.0.0.251)");
+        }
+        a.login_tasks.retain(|&n| n > 0);
+        Ok(Some(a))
+    }
+}
+
 fn parse_count(s: &str) -> anyhow::Result<u64> {
     s.trim()
         .replace(['_', ','], "")
@@ -81,7 +140,7 @@ fn parse_list(s: &str) -> anyhow::Result<Vec<u64>> {
         .map(parse_count)
         .collect::<anyhow::Result<_>>()?;
     if list.is_empty() {
-        bail!("--workspaces needs at least one count");
+        bail!("a list needs at least one count");
     }
     Ok(list)
 }
@@ -103,5 +162,22 @@ mod tests {
         assert_eq!((q.levels, q.migrate_at), (vec![10, 200], 200));
         let o = parse(&["--quick", "--workspaces=50,5", "--samples", "7"]);
         assert_eq!((o.levels, o.samples), (vec![5, 50], 7));
+    }
+
+    #[test]
+    fn auth_flags() {
+        let parse = |a: &[&str]| {
+            AuthArgs::parse(a.iter().map(|s| (*s).to_owned()))
+                .unwrap()
+                .unwrap()
+        };
+        let d = parse(&[]);
+        assert_eq!(
+            (d.secs, d.login_tasks, d.get_tasks, d.attackers),
+            (10, vec![4, 16], 8, 200)
+        );
+        let o = parse(&["--secs=3", "--login-tasks", "2", "--attackers", "20"]);
+        assert_eq!((o.secs, o.login_tasks, o.attackers), (3, vec![2], 20));
+        assert!(AuthArgs::parse(["--attackers".to_owned(), "300".to_owned()]).is_err());
     }
 }

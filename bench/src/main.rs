@@ -1,15 +1,19 @@
 //! `tarello-bench`: the scale figures of the multi-tenant store, printed as a
-//! Markdown table. Figures are reported, never asserted; comparisons are
-//! ratios measured in the same run. See `bench/README.md`.
+//! Markdown table; `tarello-bench auth`: login throughput and authenticated
+//! GET latency under a bad-login flood, against the real server binary.
+//! Figures are reported, never asserted; comparisons are ratios measured in
+//! the same run. See `bench/README.md`.
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "the table on stdout is the product")]
 
 mod args;
+mod auth;
 mod begin;
 mod diag;
 mod fleet;
 mod migration;
 mod progress;
+mod server;
 mod stats;
 
 use std::time::{Duration, Instant};
@@ -20,7 +24,7 @@ use tarello_store::migrate::{self, MigrationSet};
 use tarello_store::{Db, DbOptions, NoProgress, keyring, list_workspaces};
 use time::OffsetDateTime;
 
-use crate::args::{Args, USAGE};
+use crate::args::{Args, AuthArgs, USAGE};
 use crate::fleet::Fleet;
 use crate::stats::{Summary, ms, ratio, thousands, us};
 
@@ -32,7 +36,16 @@ struct Creation {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let Some(args) = Args::parse(std::env::args().skip(1))? else {
+    let mut raw = std::env::args().skip(1).peekable();
+    if raw.peek().is_some_and(|a| a == "auth") {
+        raw.next();
+        let Some(args) = AuthArgs::parse(raw)? else {
+            eprint!("{USAGE}");
+            return Ok(());
+        };
+        return auth::run(args).await;
+    }
+    let Some(args) = Args::parse(raw)? else {
         eprint!("{USAGE}");
         return Ok(());
     };

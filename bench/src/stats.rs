@@ -7,6 +7,7 @@ pub struct Summary {
     pub n: usize,
     pub median: Duration,
     pub p95: Duration,
+    pub p99: Duration,
     pub mean: Duration,
 }
 
@@ -27,6 +28,7 @@ impl Summary {
             n: s.len(),
             median: rank(0.5),
             p95: rank(0.95),
+            p99: rank(0.99),
             mean: total / u32::try_from(s.len()).unwrap_or(u32::MAX),
         })
     }
@@ -69,8 +71,12 @@ mod tests {
         let v: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
         let s = Summary::of(&v).unwrap();
         assert_eq!(
-            (s.median, s.p95),
-            (Duration::from_millis(50), Duration::from_millis(95))
+            (s.median, s.p95, s.p99),
+            (
+                Duration::from_millis(50),
+                Duration::from_millis(95),
+                Duration::from_millis(99)
+            )
         );
         assert_eq!(thousands(10_050), "10,050");
         assert_eq!(thousands(999), "999");

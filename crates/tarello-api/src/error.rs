@@ -70,6 +70,12 @@ impl IntoResponse for ApiError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 res
             }
+            ServiceError::Forbidden(reason) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("Not allowed: {reason}."),
+            )
+            .into_response(),
             ServiceError::NotFound => Problem::for_status(StatusCode::NOT_FOUND).into_response(),
             ServiceError::Conflict(detail) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", detail).into_response()

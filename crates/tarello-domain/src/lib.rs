@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod ids;
+pub mod policy;
 mod slug;
 
 pub use ids::WorkspaceId;

@@ -21,6 +21,8 @@ pub enum ServiceError {
     BadCode,
     #[error("authentication required")]
     Unauthenticated,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("not found")]
     NotFound,
     #[error("{0}")]

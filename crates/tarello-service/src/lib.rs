@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod api_tokens;
 mod clock;
 mod email;
 mod error;
@@ -14,6 +15,7 @@ mod workspaces;
 use std::sync::Arc;
 
 pub use accounts::{Client, LoginInput, SessionView, SignupInput, Tokens};
+pub use api_tokens::{ApiTokenView, NewApiToken};
 pub use clock::{Clock, SystemClock};
 pub use email::Email;
 pub use error::ServiceError;

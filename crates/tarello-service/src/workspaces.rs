@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use tarello_crypto::{FieldPlace, Lane, PublicKey, SigningKey, WorkspaceClaims, jwt};
+use tarello_domain::policy::{Action, Grant, Lane as PolicyLane, Role, authorize};
 use tarello_domain::{Slug, WorkspaceId};
 use tarello_store::identity::sessions::{self, SessionRow};
 use tarello_store::identity::{members, signing};
@@ -30,15 +31,27 @@ pub struct WorkspaceToken {
     pub expires_in: i64,
 }
 
-/// An authenticated workspace request: who, where, with which role.
+/// An authenticated workspace request: who, where, with which role, on
+/// which lane.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user_id: Uuid,
+    /// The user, or the machine token's id.
+    pub principal_id: Uuid,
     pub workspace: Workspace,
-    pub role: String,
-    pub lane: Lane,
+    pub role: Role,
+    pub lane: PolicyLane,
     pub session_id: Option<Uuid>,
 }
+
+impl Caller {
+    /// Asks the policy; a refusal is a 403 that says why.
+    pub fn authorize(&self, action: Action) -> Result<Grant, ServiceError> {
+        authorize(self.role, self.lane, action).map_err(|d| ServiceError::Forbidden(d.to_string()))
+    }
+}
+
+/// Machine tokens carry this prefix; they take the machine lane.
+pub const MACHINE_PREFIX: &str = "trm_";
 
 /// How long a retired signing key stays published: longer than any token
 /// it signed can live.
@@ -197,6 +210,9 @@ impl Services {
         slug: &str,
         token: &str,
     ) -> Result<Caller, ServiceError> {
+        if token.starts_with(MACHINE_PREFIX) {
+            return self.authenticate_machine(slug, token).await;
+        }
         let slug = Slug::parse(slug).map_err(|_| ServiceError::NotFound)?;
         let ws = match tarello_store::find_workspace(&self.db, &slug).await {
             Ok(ws) => ws,
@@ -215,12 +231,15 @@ impl Services {
         if !sessions::is_live(&self.db, sid, claims.sub, now).await? {
             return Err(ServiceError::Unauthenticated);
         }
+        if claims.lane != Lane::Human {
+            return Err(ServiceError::Unauthenticated);
+        }
         match members::find(&self.db, ws.id, claims.sub).await? {
             Some(m) if m.active => Ok(Caller {
-                user_id: claims.sub,
+                principal_id: claims.sub,
                 workspace: ws,
-                role: m.role,
-                lane: claims.lane,
+                role: Role::parse(&m.role).ok_or(ServiceError::Unauthenticated)?,
+                lane: PolicyLane::Human,
                 session_id: Some(sid),
             }),
             _ => Err(ServiceError::Unauthenticated),

@@ -11,7 +11,7 @@ use serde_json::json;
 use tarello_domain::Slug;
 
 use crate::ApiJson;
-use crate::auth::{AccountSession, WorkspaceCaller};
+use crate::auth::{AccountSession, ClientInfo, WorkspaceCaller};
 use crate::error::ApiError;
 use crate::router::AppState;
 
@@ -21,6 +21,14 @@ pub fn router() -> Router<AppState> {
         .route("/workspaces/{ws}", get(show))
         .route("/workspaces/{ws}/token", post(token))
         .route("/workspaces/{ws}/jwks.json", get(jwks))
+        .route(
+            "/workspaces/{ws}/api-tokens",
+            get(list_tokens).post(create_token),
+        )
+        .route(
+            "/workspaces/{ws}/api-tokens/{id}",
+            axum::routing::delete(revoke_token),
+        )
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +78,59 @@ async fn show(WorkspaceCaller(c): WorkspaceCaller) -> impl IntoResponse {
         "id": c.workspace.id,
         "slug": c.workspace.slug,
         "name": c.workspace.name,
-        "role": c.role,
+        "role": c.role.as_str(),
+        "lane": match c.lane { tarello_domain::policy::Lane::Human => "human", tarello_domain::policy::Lane::Machine => "machine" },
     }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTokenBody {
+    name: String,
+    #[serde(default = "default_scope")]
+    scope: String,
+    #[serde(default = "default_days")]
+    expires_in_days: i64,
+}
+
+fn default_scope() -> String {
+    "read".to_owned()
+}
+
+fn default_days() -> i64 {
+    90
+}
+
+async fn create_token(
+    State(s): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    WorkspaceCaller(c): WorkspaceCaller,
+    ApiJson(b): ApiJson<NewTokenBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let t = s
+        .services
+        .create_api_token(&c, &b.name, &b.scope, b.expires_in_days, &client)
+        .await?;
+    // The one time the token is shown.
+    let mut body = serde_json::to_value(&t.view).unwrap_or_default();
+    body["token"] = json!(t.token.expose());
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+async fn list_tokens(
+    State(s): State<AppState>,
+    WorkspaceCaller(c): WorkspaceCaller,
+) -> Result<impl IntoResponse, ApiError> {
+    let items = s.services.list_api_tokens(&c).await?;
+    Ok(Json(json!({ "items": items, "next_cursor": null })))
+}
+
+async fn revoke_token(
+    State(s): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    WorkspaceCaller(c): WorkspaceCaller,
+    Path((_, id)): Path<(String, uuid::Uuid)>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.services.revoke_api_token(&c, id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -130,3 +130,18 @@ CREATE TABLE control.recovery_code (
     used_at   timestamptz,
     PRIMARY KEY (user_id, code_hash)
 );
+
+-- Machine-to-machine tokens of a workspace: shown once, stored as SHA-256,
+-- expiring, revocable, never more than member rights.
+CREATE TABLE control.api_token (
+    token_id     uuid PRIMARY KEY,
+    workspace_id uuid NOT NULL REFERENCES control.workspace ON DELETE CASCADE,
+    name         text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 100),
+    token_hash   text NOT NULL UNIQUE,
+    scope        text NOT NULL CHECK (scope IN ('read', 'write')),
+    created_by   uuid NOT NULL,
+    created_at   timestamptz NOT NULL,
+    expires_at   timestamptz NOT NULL,
+    revoked_at   timestamptz
+);
+CREATE INDEX api_token_workspace_idx ON control.api_token (workspace_id);

@@ -4,6 +4,7 @@
 //! atomic statement here, so it holds across processes and under
 //! concurrent requests.
 
+pub mod api_tokens;
 pub mod codes;
 pub mod events;
 pub mod members;

@@ -244,7 +244,6 @@ pub fn stop_cluster(data_dir: &Path) {
 /// One message from `<data dir>/outbox`.
 #[derive(Debug, Clone)]
 pub struct Mail {
-    pub file: PathBuf,
     pub to: String,
     pub subject: String,
     pub body: String,
@@ -275,7 +274,6 @@ pub fn outbox(data_dir: &Path) -> Vec<Mail> {
                 to: header("To"),
                 subject: header("Subject"),
                 body: body.to_owned(),
-                file,
             }
         })
         .collect()

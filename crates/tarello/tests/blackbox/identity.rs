@@ -453,6 +453,7 @@ async fn weak_passwords_are_refused_with_the_field_and_never_echoed() {
     let eight = "Vq7#mZ2!";
     let max = format!("{}Zq8!", "Zq8!".repeat(63));
     assert_eq!(max.chars().count(), 256);
+    e.secret(PW);
     for (i, pw) in [eight, max.as_str()].into_iter().enumerate() {
         e.secret(pw);
         e.signup(&format!("ok{i}@example.com"), pw, "Fine")
@@ -460,5 +461,26 @@ async fn weak_passwords_are_refused_with_the_field_and_never_echoed() {
             .expect(202);
     }
     assert_eq!(e.mails().len(), 2);
+
+    // A sign-up code has 5 attempts: then even the right code is refused,
+    // and no account is made.
+    e.signup("eve@example.com", PW, "Eve").await.expect(202);
+    let code = e.signup_code("eve@example.com");
+    let verify = |code: String| {
+        e.post(
+            "/api/v1/auth/signup/verify",
+            json!({ "email": "eve@example.com", "code": code }),
+        )
+    };
+    for i in 0..5 {
+        verify(other_code(&code, i)).await.problem(400, "bad-code");
+    }
+    verify(code.clone()).await.throttled();
+    let mut su = e.tdb.superuser().await;
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM control.user_account")
+        .fetch_one(&mut su)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
     e.assert_log_clean().await;
 }

@@ -13,5 +13,6 @@ mod identity_reset;
 mod identity_sessions;
 mod identity_workspaces;
 mod keys;
+mod machine;
 mod signing;
 mod totp;
