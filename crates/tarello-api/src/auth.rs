@@ -26,17 +26,29 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or(ApiError(ServiceError::Unauthenticated))
 }
 
-/// The client as the socket says: no trusted-proxy header is read, so a
-/// spoofed `X-Forwarded-For` cannot reset a limit.
+/// The client: the socket's peer, or behind a configured trusted proxy the
+/// first untrusted `X-Forwarded-For` hop (see [`crate::TrustedProxies`]).
 impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
+            .map(|c| c.0.ip());
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let ip = match peer {
+            Some(peer) => state.trusted_proxies.client(peer, &forwarded).to_string(),
+            None => "unknown".to_owned(),
+        };
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

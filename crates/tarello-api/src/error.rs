@@ -47,6 +47,13 @@ impl IntoResponse for ApiError {
                 }
                 res
             }
+            ServiceError::TwoFactorRequired => Problem::new(
+                StatusCode::FORBIDDEN,
+                "two-factor-required",
+                "This workspace requires two-factor authentication. Turn it on with POST /api/v1/me/totp and \
+                 POST /api/v1/me/totp/confirm, then ask for a workspace token again.",
+            )
+            .into_response(),
             ServiceError::SecondFactorRequired => Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "second-factor-required",

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod client_ip;
 mod error;
 mod extract;
 mod health;
@@ -15,6 +16,7 @@ mod problem;
 mod router;
 mod routes;
 
+pub use client_ip::TrustedProxies;
 pub use extract::ApiJson;
 pub use problem::Problem;
 pub use router::{AppState, HttpOptions, router};

@@ -29,6 +29,7 @@ pub struct AppState {
     pub db: Db,
     pub migrations: Arc<MigrationSet>,
     pub services: tarello_service::Services,
+    pub trusted_proxies: Arc<crate::TrustedProxies>,
 }
 
 #[derive(Debug, Clone)]

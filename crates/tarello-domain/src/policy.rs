@@ -42,14 +42,16 @@ pub enum Lane {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     WorkspaceRead,
+    WorkspaceSettingsUpdate,
     ApiTokenList,
     ApiTokenCreate,
     ApiTokenRevoke,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [
+    pub const ALL: [Action; 5] = [
         Action::WorkspaceRead,
+        Action::WorkspaceSettingsUpdate,
         Action::ApiTokenList,
         Action::ApiTokenCreate,
         Action::ApiTokenRevoke,
@@ -60,10 +62,11 @@ impl Action {
 const fn rule(action: Action) -> (Role, bool) {
     match action {
         Action::WorkspaceRead => (Role::Observer, false),
-        // Tokens are credentials: only admins, and only people, handle them.
-        Action::ApiTokenList | Action::ApiTokenCreate | Action::ApiTokenRevoke => {
-            (Role::Admin, true)
-        }
+        // Settings and credentials: only admins, and only people.
+        Action::WorkspaceSettingsUpdate
+        | Action::ApiTokenList
+        | Action::ApiTokenCreate
+        | Action::ApiTokenRevoke => (Role::Admin, true),
     }
 }
 
@@ -117,9 +120,10 @@ mod tests {
                     let got = authorize(role, lane, action);
                     let expected_ok = match action {
                         Action::WorkspaceRead => true,
-                        Action::ApiTokenList | Action::ApiTokenCreate | Action::ApiTokenRevoke => {
-                            role == Role::Admin && lane == Lane::Human
-                        }
+                        Action::WorkspaceSettingsUpdate
+                        | Action::ApiTokenList
+                        | Action::ApiTokenCreate
+                        | Action::ApiTokenRevoke => role == Role::Admin && lane == Lane::Human,
                     };
                     assert_eq!(got.is_ok(), expected_ok, "{role:?} {lane:?} {action:?}");
                     if lane == Lane::Machine && !expected_ok && role == Role::Admin {

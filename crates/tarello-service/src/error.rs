@@ -15,6 +15,8 @@ pub enum ServiceError {
     BadCredentials,
     #[error("too many attempts; try again later")]
     Throttled { retry_after_secs: i64 },
+    #[error("this workspace requires two-factor authentication")]
+    TwoFactorRequired,
     #[error("a second factor is required")]
     SecondFactorRequired,
     #[error("the code is wrong or has expired")]

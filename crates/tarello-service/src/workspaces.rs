@@ -157,6 +157,14 @@ impl Services {
         slug: &str,
     ) -> Result<WorkspaceToken, ServiceError> {
         let (ws, _role) = self.membership(slug, session.user_id).await?;
+        if tarello_store::requires_2fa(&self.db, ws.id).await? {
+            let user = tarello_store::identity::users::by_id(&self.db, session.user_id)
+                .await?
+                .ok_or(ServiceError::Unauthenticated)?;
+            if !user.totp_enabled {
+                return Err(ServiceError::TwoFactorRequired);
+            }
+        }
         let rows = self.signing_keys(ws.id).await?;
         let key = match rows.iter().find(|r| r.retired_at.is_none()) {
             Some(r) => {
@@ -244,5 +252,30 @@ impl Services {
             }),
             _ => Err(ServiceError::Unauthenticated),
         }
+    }
+}
+
+impl Services {
+    /// `PATCH /workspaces/{ws}` (for now: `require_2fa`). Admins, people only.
+    pub async fn update_workspace_settings(
+        &self,
+        caller: &Caller,
+        require_2fa: Option<bool>,
+    ) -> Result<(), ServiceError> {
+        caller.authorize(Action::WorkspaceSettingsUpdate)?;
+        if let Some(on) = require_2fa {
+            if on {
+                // Do not let an admin lock themselves out.
+                let me =
+                    tarello_store::identity::users::by_id(&self.db, caller.principal_id).await?;
+                if !me.is_some_and(|u| u.totp_enabled) {
+                    return Err(ServiceError::Conflict(
+                        "turn on two-factor authentication for yourself before requiring it of everyone".into(),
+                    ));
+                }
+            }
+            tarello_store::set_require_2fa(&self.db, caller.workspace.id, on).await?;
+        }
+        Ok(())
     }
 }

@@ -33,4 +33,4 @@ pub use progress::{NoProgress, Progress};
 pub use provision::create_workspace;
 pub use sqlx::postgres::PgConnectOptions;
 pub use tenant::TenantTx;
-pub use workspace::{Workspace, find_workspace, list_workspaces};
+pub use workspace::{Workspace, find_workspace, list_workspaces, requires_2fa, set_require_2fa};

@@ -65,3 +65,27 @@ pub async fn list_workspaces(db: &Db) -> Result<Vec<Workspace>, StoreError> {
     .await?;
     Ok(rows.into_iter().map(Workspace::from).collect())
 }
+
+/// Does the workspace require two-factor authentication?
+pub async fn requires_2fa(db: &Db, ws: tarello_domain::WorkspaceId) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT require_2fa FROM control.workspace WHERE workspace_id = $1")
+            .bind(ws.0)
+            .fetch_optional(db.app())
+            .await?
+            .unwrap_or(false),
+    )
+}
+
+pub async fn set_require_2fa(
+    db: &Db,
+    ws: tarello_domain::WorkspaceId,
+    on: bool,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE control.workspace SET require_2fa = $2 WHERE workspace_id = $1")
+        .bind(ws.0)
+        .bind(on)
+        .execute(db.app())
+        .await?;
+    Ok(())
+}

@@ -96,6 +96,7 @@ pub struct Config {
     pub request_timeout: Duration,
     pub db_pool_size: u32,
     pub migrate_parallelism: usize,
+    pub trusted_proxies: tarello_api::TrustedProxies,
     /// Where each value came from, for `config show`.
     pub sources: BTreeMap<&'static str, String>,
 }
@@ -272,6 +273,13 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
     let timeout = parse_num("request_timeout_secs", 30, 1, 3600, &mut errors);
     let pool = parse_num("db_pool_size", 16, 1, 500, &mut errors);
     let par = parse_num("migrate_parallelism", 4, 1, 64, &mut errors);
+    let trusted_proxies = match get("trusted_proxies") {
+        None => tarello_api::TrustedProxies::default(),
+        Some(v) => tarello_api::TrustedProxies::parse(&v).unwrap_or_else(|e| {
+            errors.push(format!("{}: {e}", label("trusted_proxies")));
+            tarello_api::TrustedProxies::default()
+        }),
+    };
 
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
@@ -290,6 +298,7 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
         request_timeout: Duration::from_secs(timeout),
         db_pool_size: u32::try_from(pool).unwrap_or(16),
         migrate_parallelism: usize::try_from(par).unwrap_or(4),
+        trusted_proxies,
         sources,
     })
 }
@@ -345,6 +354,7 @@ impl Config {
             ),
             ("db_pool_size", self.db_pool_size.to_string()),
             ("migrate_parallelism", self.migrate_parallelism.to_string()),
+            ("trusted_proxies", format!("\"{}\"", self.trusted_proxies)),
         ];
         let mut out = String::new();
         for (k, v) in lines {

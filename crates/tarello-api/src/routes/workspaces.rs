@@ -18,7 +18,7 @@ use crate::router::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/workspaces", post(create).get(list))
-        .route("/workspaces/{ws}", get(show))
+        .route("/workspaces/{ws}", get(show).patch(update))
         .route("/workspaces/{ws}/token", post(token))
         .route("/workspaces/{ws}/jwks.json", get(jwks))
         .route(
@@ -132,5 +132,23 @@ async fn revoke_token(
     Path((_, id)): Path<(String, uuid::Uuid)>,
 ) -> Result<impl IntoResponse, ApiError> {
     s.services.revoke_api_token(&c, id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsBody {
+    #[serde(default)]
+    require_2fa: Option<bool>,
+}
+
+async fn update(
+    State(s): State<AppState>,
+    WorkspaceCaller(c): WorkspaceCaller,
+    ApiJson(b): ApiJson<SettingsBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.services
+        .update_workspace_settings(&c, b.require_2fa)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -145,3 +145,6 @@ CREATE TABLE control.api_token (
     revoked_at   timestamptz
 );
 CREATE INDEX api_token_workspace_idx ON control.api_token (workspace_id);
+
+-- A workspace may require two-factor authentication of its members.
+ALTER TABLE control.workspace ADD COLUMN require_2fa boolean NOT NULL DEFAULT false;

@@ -35,6 +35,7 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
             db: rt.db.clone(),
             migrations: set,
             services,
+            trusted_proxies: Arc::new(cfg.trusted_proxies.clone()),
         },
         &HttpOptions {
             body_limit: cfg.body_limit_bytes,

@@ -233,3 +233,140 @@ async fn totp_enrol_confirm_login_replay_recovery_and_disable() {
     let log = srv.log_text();
     assert!(!log.contains(enrol["secret"].as_str().unwrap()) && !log.contains(&recovery[2]));
 }
+
+// proves: ACC-6
+#[tokio::test]
+async fn a_workspace_can_require_two_factor_of_its_members() {
+    let tdb = tarello_testkit::fresh_database().await;
+    let t = Tarello::external(&tdb);
+    t.ok(&["migrate"]);
+    let srv = t.serve().await;
+    let base = srv.url("/api/v1");
+    let c = reqwest::Client::new();
+    let (admin_email, pw) = ("strict.admin@example.com", "granite orchard beacon 3");
+    signed_up(&t, &base, &c, admin_email, pw).await;
+    let (_, login) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": admin_email, "password": pw}),
+    )
+    .await;
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    let (s, _) = post(
+        &c,
+        format!("{base}/workspaces"),
+        Some(&access),
+        json!({"slug": "strict", "name": "Strict"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, tok) = post(
+        &c,
+        format!("{base}/workspaces/strict/token"),
+        Some(&access),
+        json!({}),
+    )
+    .await;
+    let admin_ws = tok["access_token"].as_str().unwrap().to_owned();
+    let patch = |token: String, body: Value| {
+        let c = c.clone();
+        let url = format!("{base}/workspaces/strict");
+        async move {
+            let r = c
+                .patch(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // An admin without two-factor cannot require it (they would lock themselves out).
+    assert_eq!(
+        patch(admin_ws.clone(), json!({"require_2fa": true}))
+            .await
+            .0,
+        409
+    );
+    let (_, enrol) = post(&c, format!("{base}/me/totp"), Some(&access), json!({})).await;
+    let secret = TotpSecret::from_base32(enrol["secret"].as_str().unwrap()).unwrap();
+    let (s, _) = post(
+        &c,
+        format!("{base}/me/totp/confirm"),
+        Some(&access),
+        json!({"code": code(&secret, 0)}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        patch(admin_ws.clone(), json!({"require_2fa": true}))
+            .await
+            .0,
+        204
+    );
+
+    // A member without two-factor gets no workspace token, and is told what to do.
+    let member = "relaxed.member@example.com";
+    signed_up(&t, &base, &c, member, "harbor cobalt willow 8").await;
+    let mut su = tdb.superuser().await;
+    sqlx::query(
+        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at) \
+         SELECT w.workspace_id, u.user_id, 'member', true, now() FROM control.workspace w, control.user_account u \
+         WHERE w.slug = 'strict' AND u.email = $1",
+    )
+    .bind(member)
+    .execute(&mut su)
+    .await
+    .unwrap();
+    let (_, login) = post(
+        &c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": member, "password": "harbor cobalt willow 8"}),
+    )
+    .await;
+    let member_access = login["access_token"].as_str().unwrap().to_owned();
+    let (s, body) = post(
+        &c,
+        format!("{base}/workspaces/strict/token"),
+        Some(&member_access),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (403, Some("two-factor-required")),
+        "{body}"
+    );
+    assert!(body["detail"].as_str().unwrap().contains("/api/v1/me/totp"));
+    // A member may not change the setting back (settings are admin work).
+    sqlx::query("UPDATE control.workspace SET require_2fa = false WHERE slug = 'strict'")
+        .execute(&mut su)
+        .await
+        .unwrap();
+    let (_, tok) = post(
+        &c,
+        format!("{base}/workspaces/strict/token"),
+        Some(&member_access),
+        json!({}),
+    )
+    .await;
+    let member_ws = tok["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(patch(member_ws, json!({"require_2fa": false})).await.0, 403);
+    // The admin, with two-factor, still gets tokens.
+    sqlx::query("UPDATE control.workspace SET require_2fa = true WHERE slug = 'strict'")
+        .execute(&mut su)
+        .await
+        .unwrap();
+    let (s, _) = post(
+        &c,
+        format!("{base}/workspaces/strict/token"),
+        Some(&access),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200);
+}
