@@ -46,7 +46,7 @@ impl Server {
             .context("temp dir")?;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
         let port = tarello_testkit::free_port();
-        let env = vec![
+        let env = [
             ("TARELLO_DATABASE_URL".to_owned(), tdb.admin_url()),
             ("TARELLO_APP_DATABASE_URL".to_owned(), tdb.app_url()),
             (

@@ -159,13 +159,13 @@ impl Services {
         // Hash first in both branches so the timing does not tell them apart.
         let password_hash = self.hasher.hash(input.password).await?;
         if users::by_email(&self.db, email.as_str()).await?.is_some() {
-            self.outbox.send(
+            self.mail.send(
                 email.as_str(),
                 "Someone tried to sign up with your address",
                 "Someone tried to create a Tarello account with this email address, which already has one.\n\
                  If it was you, log in or reset your password instead. If not, you can ignore this message.",
                 now,
-            );
+            ).await;
             self.event("signup.existing", None, client).await;
             return Ok(());
         }
@@ -190,7 +190,7 @@ impl Services {
             now,
         )
         .await?;
-        self.outbox.send(
+        self.mail.send(
             email.as_str(),
             "Your Tarello sign-up code",
             &format!(
@@ -199,7 +199,7 @@ impl Services {
                 self.cfg.reset_code_ttl_secs / 60
             ),
             now,
-        );
+        ).await;
         self.event("signup.requested", None, client).await;
         Ok(())
     }
@@ -262,15 +262,22 @@ impl Services {
         [format!("account:{email}"), format!("ip:{}", client.ip)]
     }
 
-    /// Refuses while the account or the IP is locked.
-    pub(crate) async fn guard_attempts(
+    /// Reserves an attempt against the account and the IP before any
+    /// credential is checked (see `throttle::begin_attempt`); refuses with
+    /// 429 while either is locked.
+    pub(crate) async fn reserve_attempt(
         &self,
         email: &str,
         client: &Client,
     ) -> Result<(), ServiceError> {
         let now = self.now();
-        let keys = Self::throttle_keys(email, client);
-        if let Some(until) = throttle::locked_until(&self.db, &keys, now).await? {
+        let [account, ip] = Self::throttle_keys(email, client);
+        let keys = [
+            (account, self.cfg.lockout_threshold),
+            (ip, self.cfg.ip_lockout_threshold),
+        ];
+        if let Some(until) = throttle::begin_attempt(&self.db, &keys, now).await? {
+            self.event("login.locked_out", None, client).await;
             return Err(ServiceError::Throttled {
                 retry_after_secs: (until - now).whole_seconds().max(1),
             });
@@ -278,22 +285,14 @@ impl Services {
         Ok(())
     }
 
-    /// Counts a failed credential check against the account and the IP.
-    pub(crate) async fn count_failure(
+    /// The reserved attempt succeeded.
+    pub(crate) async fn settle_attempt(
         &self,
         email: &str,
         client: &Client,
     ) -> Result<(), ServiceError> {
-        let now = self.now();
-        let keys = Self::throttle_keys(email, client);
-        let a =
-            throttle::record_failure(&self.db, &keys[0], self.cfg.lockout_threshold, now).await?;
-        let b = throttle::record_failure(&self.db, &keys[1], self.cfg.ip_lockout_threshold, now)
-            .await?;
-        self.event("login.failed", None, client).await;
-        if a.is_some() || b.is_some() {
-            self.event("login.locked", None, client).await;
-        }
+        let [account, ip] = Self::throttle_keys(email, client);
+        throttle::settle_success(&self.db, &account, &[ip]).await?;
         Ok(())
     }
 
@@ -302,7 +301,7 @@ impl Services {
     /// by IP): 429 with Retry-After, also the same either way.
     pub async fn login(&self, input: LoginInput, client: &Client) -> Result<Tokens, ServiceError> {
         let email = Email::parse(&input.email).map_err(|_| ServiceError::BadCredentials)?;
-        self.guard_attempts(email.as_str(), client).await?;
+        self.reserve_attempt(email.as_str(), client).await?;
         let user = users::by_email(&self.db, email.as_str()).await?;
         let ok_user = match user {
             Some(u) => {
@@ -326,7 +325,7 @@ impl Services {
             }
         };
         let Some(user) = ok_user else {
-            self.count_failure(email.as_str(), client).await?;
+            self.event("login.failed", None, client).await;
             return Err(ServiceError::BadCredentials);
         };
         if user.totp_enabled {
@@ -337,11 +336,11 @@ impl Services {
                 (None, None) => return Err(ServiceError::SecondFactorRequired),
             };
             if !second {
-                self.count_failure(email.as_str(), client).await?;
+                self.event("login.failed", None, client).await;
                 return Err(ServiceError::BadCredentials);
             }
         }
-        throttle::reset(&self.db, &Self::throttle_keys(email.as_str(), client)[0]).await?;
+        self.settle_attempt(email.as_str(), client).await?;
         let tokens = self.new_session(user.user_id, client).await?;
         self.event("login.succeeded", Some(user.user_id), client)
             .await;
@@ -516,17 +515,19 @@ impl Services {
             now,
         )
         .await?;
-        self.outbox.send(
-            email.as_str(),
-            "Your Tarello password reset code",
-            &format!(
-                "Your password reset code is {}. It expires in {} minutes.\n\
+        self.mail
+            .send(
+                email.as_str(),
+                "Your Tarello password reset code",
+                &format!(
+                    "Your password reset code is {}. It expires in {} minutes.\n\
                  If you did not ask for it, ignore this message: your password is unchanged.",
-                code.expose(),
-                self.cfg.reset_code_ttl_secs / 60
-            ),
-            now,
-        );
+                    code.expose(),
+                    self.cfg.reset_code_ttl_secs / 60
+                ),
+                now,
+            )
+            .await;
         self.event("reset.requested", Some(user.user_id), client)
             .await;
         Ok(())
@@ -556,13 +557,13 @@ impl Services {
         let now = self.now();
         sessions::revoke_all(&self.db, user.user_id, "password reset", now).await?;
         throttle::reset(&self.db, &format!("account:{}", email.as_str())).await?;
-        self.outbox.send(
+        self.mail.send(
             email.as_str(),
             "Your Tarello password was changed",
             "Your password was just reset with a code sent to this address, and every session was signed out.\n\
              If this was not you, reset your password again now.",
             now,
-        );
+        ).await;
         self.event("reset.used", Some(user.user_id), client).await;
         Ok(())
     }

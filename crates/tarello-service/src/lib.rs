@@ -19,7 +19,7 @@ pub use api_tokens::{ApiTokenView, NewApiToken};
 pub use clock::{Clock, SystemClock};
 pub use email::Email;
 pub use error::ServiceError;
-pub use mail::Outbox;
+pub use mail::{Mailer, Outbox};
 pub use totp::Enrolment;
 pub use workspaces::{Caller, WorkspaceToken, WorkspaceView};
 
@@ -73,7 +73,7 @@ pub struct Services {
     pub(crate) keks: Arc<KekSet>,
     pub(crate) cfg: Arc<AuthConfig>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) mail: Arc<Mailer>,
     pub(crate) hasher: Arc<passwords::Hashing>,
     pub(crate) migrations: Arc<tarello_store::migrate::MigrationSet>,
 }
@@ -90,7 +90,7 @@ impl Services {
         keks: KekSet,
         cfg: AuthConfig,
         clock: Arc<dyn Clock>,
-        outbox: Outbox,
+        mail: Mailer,
     ) -> Result<Services, ServiceError> {
         let hasher = passwords::Hashing::new(cfg.password, cfg.hash_concurrency)?;
         Ok(Services {
@@ -98,7 +98,7 @@ impl Services {
             keks: Arc::new(keks),
             cfg: Arc::new(cfg),
             clock,
-            outbox: Arc::new(outbox),
+            mail: Arc::new(mail),
             hasher: Arc::new(hasher),
             migrations: Arc::new(tarello_store::migrate::MigrationSet::builtin()),
         })

@@ -110,11 +110,11 @@ impl Services {
                 "start enrolment with POST /me/totp first".into(),
             ));
         }
-        self.guard_attempts(&user.email, client).await?;
+        self.reserve_attempt(&user.email, client).await?;
         if !self.check_totp(&user, code, true).await? {
-            self.count_failure(&user.email, client).await?;
             return Err(ServiceError::BadCode);
         }
+        self.settle_attempt(&user.email, client).await?;
         let codes = topt::recovery_codes(10);
         let (_, pepper) = self.control_secrets().await?;
         let subject = user.user_id.to_string();
@@ -141,7 +141,7 @@ impl Services {
                 "two-factor authentication is off".into(),
             ));
         }
-        self.guard_attempts(&user.email, client).await?;
+        self.reserve_attempt(&user.email, client).await?;
         let pw_ok = self
             .hasher
             .verify(password, user.password_hash.clone())
@@ -151,9 +151,9 @@ impl Services {
             && (self.check_totp(&user, code, false).await?
                 || self.check_recovery(&user, code).await?);
         if !code_ok {
-            self.count_failure(&user.email, client).await?;
             return Err(ServiceError::BadCredentials);
         }
+        self.settle_attempt(&user.email, client).await?;
         totp::disable(&self.db, user.user_id).await?;
         self.event("totp.disabled", Some(user.user_id), client)
             .await;

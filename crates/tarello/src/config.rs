@@ -72,6 +72,21 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "TARELLO_MIGRATE_PARALLELISM",
         "workspaces migrated at once",
     ),
+    (
+        "smtp_url",
+        "TARELLO_SMTP_URL",
+        "smtp://user:pass@host:587 (STARTTLS), smtps://…, or smtp://host:25?tls=none for a local relay; empty: outbox files",
+    ),
+    (
+        "mail_from",
+        "TARELLO_MAIL_FROM",
+        "sender address of Tarello's mail",
+    ),
+    (
+        "trusted_proxies",
+        "TARELLO_TRUSTED_PROXIES",
+        "proxies whose X-Forwarded-For is believed (IPs or CIDRs; default none)",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +112,8 @@ pub struct Config {
     pub db_pool_size: u32,
     pub migrate_parallelism: usize,
     pub trusted_proxies: tarello_api::TrustedProxies,
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
     /// Where each value came from, for `config show`.
     pub sources: BTreeMap<&'static str, String>,
 }
@@ -273,6 +290,22 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
     let timeout = parse_num("request_timeout_secs", 30, 1, 3600, &mut errors);
     let pool = parse_num("db_pool_size", 16, 1, 500, &mut errors);
     let par = parse_num("migrate_parallelism", 4, 1, 64, &mut errors);
+    let smtp_url = get("smtp_url").map(SecretString::new);
+    if let Some(u) = &smtp_url
+        && !(u.expose().starts_with("smtp://") || u.expose().starts_with("smtps://"))
+    {
+        errors.push(format!(
+            "{}: must start with smtp:// or smtps://",
+            label("smtp_url")
+        ));
+    }
+    let mail_from = get("mail_from").unwrap_or_else(|| "Tarello <tarello@localhost>".to_owned());
+    if !mail_from.contains('@') {
+        errors.push(format!(
+            "{}: `{mail_from}` is not an email address",
+            label("mail_from")
+        ));
+    }
     let trusted_proxies = match get("trusted_proxies") {
         None => tarello_api::TrustedProxies::default(),
         Some(v) => tarello_api::TrustedProxies::parse(&v).unwrap_or_else(|e| {
@@ -299,6 +332,8 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
         db_pool_size: u32::try_from(pool).unwrap_or(16),
         migrate_parallelism: usize::try_from(par).unwrap_or(4),
         trusted_proxies,
+        smtp_url,
+        mail_from,
         sources,
     })
 }
@@ -354,6 +389,8 @@ impl Config {
             ),
             ("db_pool_size", self.db_pool_size.to_string()),
             ("migrate_parallelism", self.migrate_parallelism.to_string()),
+            ("smtp_url", secret(&self.smtp_url)),
+            ("mail_from", format!("{:?}", self.mail_from)),
             ("trusted_proxies", format!("\"{}\"", self.trusted_proxies)),
         ];
         let mut out = String::new();
@@ -446,6 +483,36 @@ mod tests {
         assert!(!shown.contains("hunter2") && !shown.contains("pa55"));
         assert!(shown.contains("kek = \"***\""));
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn mail_and_proxy_settings_parse_and_redact() {
+        let c = load(
+            None,
+            &env(&[
+                (
+                    "TARELLO_SMTP_URL",
+                    "smtp://mailer:s3cret@127.0.0.1:2525?tls=none",
+                ),
+                ("TARELLO_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.5"),
+            ]),
+        )
+        .unwrap();
+        let shown = c.show();
+        assert!(shown.contains("smtp_url = \"***\"") && !shown.contains("s3cret"));
+        assert!(
+            shown.contains("trusted_proxies = \"10.0.0.0/8, 192.168.1.5/32\""),
+            "{shown}"
+        );
+        let err = load(
+            None,
+            &env(&[
+                ("TARELLO_TRUSTED_PROXIES", "nope"),
+                ("TARELLO_SMTP_URL", "http://x"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
     }
 
     #[test]

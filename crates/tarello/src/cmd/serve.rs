@@ -28,7 +28,13 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
         tarello_crypto::KekSet::parse(rt.kek_text.expose())?,
         tarello_service::AuthConfig::default(),
         Arc::new(tarello_service::SystemClock),
-        tarello_service::Outbox::new(cfg.data_dir.join("outbox"), "Tarello <tarello@localhost>"),
+        match &cfg.smtp_url {
+            Some(url) => tarello_service::Mailer::smtp(url.expose(), &cfg.mail_from)?,
+            None => tarello_service::Mailer::Outbox(tarello_service::Outbox::new(
+                cfg.data_dir.join("outbox"),
+                &cfg.mail_from,
+            )),
+        },
     )?;
     let app = tarello_api::router(
         AppState {

@@ -15,4 +15,5 @@ mod identity_workspaces;
 mod keys;
 mod machine;
 mod signing;
+mod smtp;
 mod totp;

@@ -42,10 +42,10 @@ pub async fn signed_up(t: &Tarello, base: &str, c: &reqwest::Client, email: &str
     let mut code = None;
     for entry in std::fs::read_dir(&outbox).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        if text.contains(&format!("To: {email}")) {
-            if let Some(i) = text.find("code is ") {
-                code = Some(text[i + 8..i + 14].to_owned());
-            }
+        if text.contains(&format!("To: {email}"))
+            && let Some(i) = text.find("code is ")
+        {
+            code = Some(text[i + 8..i + 14].to_owned());
         }
     }
     let (s, _) = post(
