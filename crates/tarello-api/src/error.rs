@@ -83,6 +83,12 @@ impl IntoResponse for ApiError {
                 format!("Not allowed: {reason}."),
             )
             .into_response(),
+            ServiceError::LastAdmin => Problem::new(
+                StatusCode::CONFLICT,
+                "last-admin",
+                "This would leave the workspace without an active admin. Make another member admin first.",
+            )
+            .into_response(),
             ServiceError::NotFound => Problem::for_status(StatusCode::NOT_FOUND).into_response(),
             ServiceError::Conflict(detail) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", detail).into_response()

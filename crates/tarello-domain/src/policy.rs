@@ -43,15 +43,19 @@ pub enum Lane {
 pub enum Action {
     WorkspaceRead,
     WorkspaceSettingsUpdate,
+    MemberList,
+    MemberManage,
     ApiTokenList,
     ApiTokenCreate,
     ApiTokenRevoke,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 7] = [
         Action::WorkspaceRead,
         Action::WorkspaceSettingsUpdate,
+        Action::MemberList,
+        Action::MemberManage,
         Action::ApiTokenList,
         Action::ApiTokenCreate,
         Action::ApiTokenRevoke,
@@ -61,9 +65,10 @@ impl Action {
 /// (lowest role, must a human do it?)
 const fn rule(action: Action) -> (Role, bool) {
     match action {
-        Action::WorkspaceRead => (Role::Observer, false),
-        // Settings and credentials: only admins, and only people.
+        Action::WorkspaceRead | Action::MemberList => (Role::Observer, false),
+        // Settings, members and credentials: only admins, and only people.
         Action::WorkspaceSettingsUpdate
+        | Action::MemberManage
         | Action::ApiTokenList
         | Action::ApiTokenCreate
         | Action::ApiTokenRevoke => (Role::Admin, true),
@@ -119,8 +124,9 @@ mod tests {
                 for lane in [Lane::Human, Lane::Machine] {
                     let got = authorize(role, lane, action);
                     let expected_ok = match action {
-                        Action::WorkspaceRead => true,
+                        Action::WorkspaceRead | Action::MemberList => true,
                         Action::WorkspaceSettingsUpdate
+                        | Action::MemberManage
                         | Action::ApiTokenList
                         | Action::ApiTokenCreate
                         | Action::ApiTokenRevoke => role == Role::Admin && lane == Lane::Human,

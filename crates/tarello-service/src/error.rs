@@ -25,6 +25,8 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("forbidden: {0}")]
     Forbidden(String),
+    #[error("that would leave the workspace without an active admin")]
+    LastAdmin,
     #[error("not found")]
     NotFound,
     #[error("{0}")]

@@ -8,6 +8,7 @@ mod clock;
 mod email;
 mod error;
 mod mail;
+mod members;
 mod passwords;
 mod totp;
 mod workspaces;
@@ -20,6 +21,7 @@ pub use clock::{Clock, SystemClock};
 pub use email::Email;
 pub use error::ServiceError;
 pub use mail::{Mailer, Outbox};
+pub use members::MemberView;
 pub use totp::Enrolment;
 pub use workspaces::{Caller, WorkspaceToken, WorkspaceView};
 

@@ -50,6 +50,15 @@ impl Caller {
     }
 }
 
+/// Was a token with this `iat` issued after the membership's last change?
+/// `iat` has whole seconds: a token from the same second as a change counts
+/// as older, unless the change fell exactly on the second (new memberships
+/// are stamped so, see `members::add`).
+fn issued_after(iat: i64, changed_at: time::OffsetDateTime) -> bool {
+    let changed = changed_at.unix_timestamp();
+    iat > changed || (iat == changed && changed_at.nanosecond() == 0)
+}
+
 /// Machine tokens carry this prefix; they take the machine lane.
 pub const MACHINE_PREFIX: &str = "trm_";
 
@@ -243,7 +252,9 @@ impl Services {
             return Err(ServiceError::Unauthenticated);
         }
         match members::find(&self.db, ws.id, claims.sub).await? {
-            Some(m) if m.active => Ok(Caller {
+            // A token older than the last change of this membership (role,
+            // active flag) is refused: the member asks for a new one.
+            Some(m) if m.active && issued_after(claims.iat, m.changed_at) => Ok(Caller {
                 principal_id: claims.sub,
                 workspace: ws,
                 role: Role::parse(&m.role).ok_or(ServiceError::Unauthenticated)?,

@@ -21,6 +21,11 @@ pub fn router() -> Router<AppState> {
         .route("/workspaces/{ws}", get(show).patch(update))
         .route("/workspaces/{ws}/token", post(token))
         .route("/workspaces/{ws}/jwks.json", get(jwks))
+        .route("/workspaces/{ws}/members", get(list_members))
+        .route(
+            "/workspaces/{ws}/members/{user_id}",
+            axum::routing::patch(change_member).delete(remove_member),
+        )
         .route(
             "/workspaces/{ws}/api-tokens",
             get(list_tokens).post(create_token),
@@ -149,6 +154,48 @@ async fn update(
 ) -> Result<impl IntoResponse, ApiError> {
     s.services
         .update_workspace_settings(&c, b.require_2fa)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_members(
+    State(s): State<AppState>,
+    WorkspaceCaller(c): WorkspaceCaller,
+) -> Result<impl IntoResponse, ApiError> {
+    let items = s.services.list_members(&c).await?;
+    Ok(Json(json!({ "items": items, "next_cursor": null })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberBody {
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    active: Option<bool>,
+}
+
+async fn change_member(
+    State(s): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    WorkspaceCaller(c): WorkspaceCaller,
+    Path((_, user_id)): Path<(String, uuid::Uuid)>,
+    ApiJson(b): ApiJson<MemberBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.services
+        .change_member(&c, user_id, b.role.as_deref(), b.active, false, &client)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    ClientInfo(client): ClientInfo,
+    WorkspaceCaller(c): WorkspaceCaller,
+    Path((_, user_id)): Path<(String, uuid::Uuid)>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.services
+        .change_member(&c, user_id, None, None, true, &client)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -32,6 +32,10 @@ CREATE TABLE control.membership (
     role         text NOT NULL CHECK (role IN ('admin', 'member', 'observer')),
     active       boolean NOT NULL DEFAULT true,
     created_at   timestamptz NOT NULL,
+    -- A role change or deactivation moves this forward; workspace tokens
+    -- issued before it are refused, so the member's sessions in this
+    -- workspace end at once.
+    changed_at   timestamptz NOT NULL,
     PRIMARY KEY (workspace_id, user_id)
 );
 CREATE INDEX membership_user_idx ON control.membership (user_id);

@@ -10,6 +10,25 @@ use crate::{Db, StoreError};
 pub struct Membership {
     pub role: String,
     pub active: bool,
+    pub changed_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MemberRow {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub active: bool,
+}
+
+/// Why a membership change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Done,
+    NoSuchMember,
+    /// It would leave the workspace without an active admin.
+    LastAdmin,
 }
 
 pub async fn add(
@@ -19,9 +38,12 @@ pub async fn add(
     role: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    // Tokens carry whole seconds (`iat`); a new membership counts from the
+    // start of its second so a token asked for right after is not refused.
+    let now = now.replace_nanosecond(0).unwrap_or(now);
     sqlx::query(
-        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at) VALUES ($1, $2, $3, true, $4) \
-         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role, active = true",
+        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) VALUES ($1, $2, $3, true, $4, $4) \
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role, active = true, changed_at = EXCLUDED.changed_at",
     )
     .bind(ws.0)
     .bind(user_id)
@@ -38,7 +60,7 @@ pub async fn find(
     user_id: Uuid,
 ) -> Result<Option<Membership>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT role, active FROM control.membership WHERE workspace_id = $1 AND user_id = $2",
+        "SELECT role, active, changed_at FROM control.membership WHERE workspace_id = $1 AND user_id = $2",
     )
     .bind(ws.0)
     .bind(user_id)
@@ -67,4 +89,79 @@ pub async fn workspaces_of(
     .bind(user_id)
     .fetch_all(db.app())
     .await?)
+}
+
+pub async fn list(db: &Db, ws: WorkspaceId) -> Result<Vec<MemberRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT m.user_id, u.email, u.name, m.role, m.active FROM control.membership m \
+         JOIN control.user_account u USING (user_id) WHERE m.workspace_id = $1 ORDER BY u.email",
+    )
+    .bind(ws.0)
+    .fetch_all(db.app())
+    .await?)
+}
+
+/// Changes a member's role and/or active flag, or removes them (`remove`),
+/// refusing anything that would leave no active admin. Every change of a
+/// workspace's memberships takes the workspace row's lock first, so the
+/// admin count read next is exact even under concurrent requests.
+pub async fn change(
+    db: &Db,
+    ws: WorkspaceId,
+    user_id: Uuid,
+    role: Option<&str>,
+    active: Option<bool>,
+    remove: bool,
+    now: OffsetDateTime,
+) -> Result<Change, StoreError> {
+    let mut tx = db.app().begin().await?;
+    sqlx::query("SELECT 1 FROM control.workspace WHERE workspace_id = $1 FOR UPDATE")
+        .bind(ws.0)
+        .execute(&mut *tx)
+        .await?;
+    let current: Option<(String, bool)> = sqlx::query_as(
+        "SELECT role, active FROM control.membership WHERE workspace_id = $1 AND user_id = $2",
+    )
+    .bind(ws.0)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((cur_role, cur_active)) = current else {
+        return Ok(Change::NoSuchMember);
+    };
+    let new_role = role.unwrap_or(&cur_role);
+    let new_active = active.unwrap_or(cur_active);
+    let was_admin = cur_role == "admin" && cur_active;
+    let stays_admin = !remove && new_role == "admin" && new_active;
+    if was_admin && !stays_admin {
+        let admins: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM control.membership WHERE workspace_id = $1 AND role = 'admin' AND active",
+        )
+        .bind(ws.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        if admins <= 1 {
+            return Ok(Change::LastAdmin);
+        }
+    }
+    if remove {
+        sqlx::query("DELETE FROM control.membership WHERE workspace_id = $1 AND user_id = $2")
+            .bind(ws.0)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query(
+            "UPDATE control.membership SET role = $3, active = $4, changed_at = $5 WHERE workspace_id = $1 AND user_id = $2",
+        )
+        .bind(ws.0)
+        .bind(user_id)
+        .bind(new_role)
+        .bind(new_active)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Change::Done)
 }

@@ -130,8 +130,8 @@ async fn machine_tokens_are_admin_made_shown_once_hashed_scoped_and_refused_huma
     let member_email = "member.m@example.com";
     signed_up(&t, &base, &c, member_email, "quiet harbor tulip 5").await;
     sqlx::query(
-        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at) \
-         SELECT w.workspace_id, u.user_id, 'member', true, now() FROM control.workspace w, control.user_account u \
+        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
+         SELECT w.workspace_id, u.user_id, 'member', true, now(), now() FROM control.workspace w, control.user_account u \
          WHERE w.slug = 'acme' AND u.email = $1",
     )
     .bind(member_email)

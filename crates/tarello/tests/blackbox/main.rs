@@ -14,6 +14,7 @@ mod identity_sessions;
 mod identity_workspaces;
 mod keys;
 mod machine;
+mod members;
 mod signing;
 mod smtp;
 mod totp;

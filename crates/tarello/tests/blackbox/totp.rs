@@ -313,8 +313,8 @@ async fn a_workspace_can_require_two_factor_of_its_members() {
     signed_up(&t, &base, &c, member, "harbor cobalt willow 8").await;
     let mut su = tdb.superuser().await;
     sqlx::query(
-        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at) \
-         SELECT w.workspace_id, u.user_id, 'member', true, now() FROM control.workspace w, control.user_account u \
+        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
+         SELECT w.workspace_id, u.user_id, 'member', true, now(), now() FROM control.workspace w, control.user_account u \
          WHERE w.slug = 'strict' AND u.email = $1",
     )
     .bind(member)

@@ -1,0 +1,217 @@
+//! Members: the last-admin safeguard (also under concurrency) and role
+//! changes ending the member's sessions in the workspace.
+
+use serde_json::{Value, json};
+
+use crate::common::Tarello;
+use crate::totp::{post, signed_up};
+
+struct Person {
+    access: String,
+    id: String,
+}
+
+async fn person(t: &Tarello, base: &str, c: &reqwest::Client, email: &str) -> Person {
+    let pw = "meadow flint sparrow 4";
+    signed_up(t, base, c, email, pw).await;
+    let (_, login) = post(
+        c,
+        format!("{base}/auth/login"),
+        None,
+        json!({"email": email, "password": pw}),
+    )
+    .await;
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    let me: Value = c
+        .get(format!("{base}/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Person {
+        access,
+        id: me["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn ws_token(c: &reqwest::Client, base: &str, p: &Person) -> String {
+    let (s, tok) = post(
+        c,
+        format!("{base}/workspaces/acme/token"),
+        Some(&p.access),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{tok}");
+    tok["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn patch(c: &reqwest::Client, url: String, token: &str, body: Value) -> (u16, Value) {
+    let r = c
+        .patch(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn delete(c: &reqwest::Client, url: String, token: &str) -> u16 {
+    c.delete(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+// proves: RBAC-4, RBAC-8
+#[tokio::test]
+async fn the_last_admin_stays_and_role_changes_end_the_members_workspace_sessions() {
+    let tdb = tarello_testkit::fresh_database().await;
+    let t = Tarello::external(&tdb);
+    t.ok(&["migrate"]);
+    let srv = t.serve().await;
+    let base = srv.url("/api/v1");
+    let c = reqwest::Client::new();
+    let a = person(&t, &base, &c, "admin.ann@example.com").await;
+    let (s, _) = post(
+        &c,
+        format!("{base}/workspaces"),
+        Some(&a.access),
+        json!({"slug": "acme", "name": "Acme"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let b = person(&t, &base, &c, "bob.member@example.com").await;
+    let mut su = tdb.superuser().await;
+    sqlx::query(
+        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
+         SELECT workspace_id, $1::uuid, 'member', true, now(), date_trunc('second', now()) FROM control.workspace WHERE slug = 'acme'",
+    )
+    .bind(&b.id)
+    .execute(&mut su)
+    .await
+    .unwrap();
+    let ta = ws_token(&c, &base, &a).await;
+    let tb = ws_token(&c, &base, &b).await;
+    let m = |id: &str| format!("{base}/workspaces/acme/members/{id}");
+
+    let list: Value = c
+        .get(format!("{base}/workspaces/acme/members"))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+
+    // The only admin can neither step down, be deactivated, nor leave.
+    for body in [
+        json!({"role": "member"}),
+        json!({"active": false}),
+        json!({"role": "observer"}),
+    ] {
+        let (s, p) = patch(&c, m(&a.id), &ta, body).await;
+        assert_eq!((s, p["code"].as_str()), (409, Some("last-admin")), "{p}");
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("another member admin")
+        );
+    }
+    assert_eq!(delete(&c, m(&a.id), &ta).await, 409);
+    // A member cannot manage members, and gets no data about why beyond the rule.
+    let (s, p) = patch(&c, m(&a.id), &tb, json!({"role": "member"})).await;
+    assert_eq!((s, p["code"].as_str()), (403, Some("forbidden")));
+    let (s, p) = patch(&c, m(&a.id), &ta, json!({"role": "owner"})).await;
+    assert_eq!((s, p["errors"][0]["field"].as_str()), (422, Some("role")));
+
+    // A role change ends the member's workspace sessions: the old token is refused.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (s, _) = patch(&c, m(&b.id), &ta, json!({"role": "admin"})).await;
+    assert_eq!(s, 204);
+    let r = c
+        .get(format!("{base}/workspaces/acme"))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "a token from before the role change is refused"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let tb = ws_token(&c, &base, &b).await;
+    let me: Value = c
+        .get(format!("{base}/workspaces/acme"))
+        .bearer_auth(&tb)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "admin");
+    let ta = ws_token(&c, &base, &a).await;
+
+    // Two admins, 100 concurrent requests in which each demotes itself or
+    // removes the other: one admin always remains.
+    let mut reqs = Vec::new();
+    for i in 0..100 {
+        let c = c.clone();
+        let (url, token, remove) = match i % 4 {
+            0 => (m(&a.id), ta.clone(), false),
+            1 => (m(&b.id), tb.clone(), false),
+            2 => (m(&b.id), ta.clone(), true),
+            _ => (m(&a.id), tb.clone(), true),
+        };
+        reqs.push(async move {
+            if remove {
+                c.delete(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            } else {
+                c.patch(url)
+                    .bearer_auth(token)
+                    .json(&json!({"role": "member"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        });
+    }
+    let statuses = futures::future::join_all(reqs).await;
+    assert!(
+        statuses.iter().all(|s| [204, 401, 404, 409].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&409),
+        "the safeguard refused some: {statuses:?}"
+    );
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM control.membership m JOIN control.workspace w USING (workspace_id) \
+         WHERE w.slug = 'acme' AND m.role = 'admin' AND m.active",
+    )
+    .fetch_one(&mut su)
+    .await
+    .unwrap();
+    assert_eq!(admins, 1, "exactly one active admin is left: {statuses:?}");
+}
