@@ -178,11 +178,33 @@ impl Services {
         let place = FieldPlace::new(Uuid::nil(), "pending_signup", "payload", email.as_str());
         let sealed = cipher.encrypt(&place, &payload)?;
         users::put_pending_signup(&self.db, email.as_str(), &sealed, now).await?;
-        let (code, hash) = OneTimeCode::generate(&pepper, SIGNUP, email.as_str());
+        self.mail_code(
+            &pepper,
+            SIGNUP,
+            &email,
+            "Your Tarello sign-up code",
+            "If you did not sign up, ignore this message.",
+        )
+        .await?;
+        self.event("signup.requested", None, client).await;
+        Ok(())
+    }
+
+    /// Issues a one-time code (replacing any earlier one) and mails it.
+    async fn mail_code(
+        &self,
+        pepper: &[u8; 32],
+        purpose: &str,
+        email: &Email,
+        subject: &str,
+        footer: &str,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let (code, hash) = OneTimeCode::generate(pepper, purpose, email.as_str());
         let expires = now + Duration::seconds(self.cfg.reset_code_ttl_secs);
         codes::put(
             &self.db,
-            SIGNUP,
+            purpose,
             email.as_str(),
             &hash,
             self.cfg.code_attempts,
@@ -190,17 +212,12 @@ impl Services {
             now,
         )
         .await?;
-        self.mail.send(
-            email.as_str(),
-            "Your Tarello sign-up code",
-            &format!(
-                "Your code is {}. It expires in {} minutes.\nIf you did not sign up, ignore this message.",
-                code.expose(),
-                self.cfg.reset_code_ttl_secs / 60
-            ),
-            now,
-        ).await;
-        self.event("signup.requested", None, client).await;
+        let body = format!(
+            "Your code is {}. It expires in {} minutes.\n{footer}",
+            code.expose(),
+            self.cfg.reset_code_ttl_secs / 60
+        );
+        self.mail.send(email.as_str(), subject, &body, now).await;
         Ok(())
     }
 
@@ -503,31 +520,14 @@ impl Services {
             return Ok(());
         }
         let (_, pepper) = self.control_secrets().await?;
-        let (code, hash) = OneTimeCode::generate(&pepper, RESET, email.as_str());
-        let expires = now + Duration::seconds(self.cfg.reset_code_ttl_secs);
-        codes::put(
-            &self.db,
+        self.mail_code(
+            &pepper,
             RESET,
-            email.as_str(),
-            &hash,
-            self.cfg.code_attempts,
-            expires,
-            now,
+            &email,
+            "Your Tarello password reset code",
+            "If you did not ask for it, ignore this message: your password is unchanged.",
         )
         .await?;
-        self.mail
-            .send(
-                email.as_str(),
-                "Your Tarello password reset code",
-                &format!(
-                    "Your password reset code is {}. It expires in {} minutes.\n\
-                 If you did not ask for it, ignore this message: your password is unchanged.",
-                    code.expose(),
-                    self.cfg.reset_code_ttl_secs / 60
-                ),
-                now,
-            )
-            .await;
         self.event("reset.requested", Some(user.user_id), client)
             .await;
         Ok(())

@@ -1,4 +1,4 @@
-//! Email addresses, normalised once: trimmed, lower-cased, checked for the
+//! Email addresses, normalised once: trimmed, NFC-normalised, lower-cased, checked for the
 //! shape `local@domain.tld`. One human, one identity (ACC-7).
 
 use crate::ServiceError;
@@ -8,7 +8,8 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, ServiceError> {
-        let e = raw.trim().to_lowercase();
+        use unicode_normalization::UnicodeNormalization as _;
+        let e: String = raw.trim().nfc().collect::<String>().to_lowercase();
         let bad = |m: &str| ServiceError::Invalid {
             field: "email",
             message: m.to_owned(),
@@ -56,6 +57,11 @@ mod tests {
         assert_eq!(
             Email::parse("  Ada@Example.COM ").unwrap(),
             Email::parse("ada@example.com").unwrap()
+        );
+        // A decomposed "é" (e + combining accent) is the same address as the composed one.
+        assert_eq!(
+            Email::parse("Ren\u{65}\u{301}@example.com").unwrap(),
+            Email::parse("ren\u{e9}@example.com").unwrap()
         );
         for bad in [
             "ada",

@@ -1,16 +1,13 @@
 //! Keys in the store: field encryption in place, wrong KEK, KEK rotation
 //! and data-key rotation (ENC-1, ENC-2, ENC-3).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use tarello_crypto::{KekSet, SecretString};
-use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::{env, new_kek_text, now};
+use super::{StopAfter, env, new_kek_text, now};
 use crate::keyring::{self, ENCRYPTED_COLUMNS};
 use crate::repo::integration;
-use crate::{NoProgress, Progress, StoreError, TenantTx, Workspace};
+use crate::{NoProgress, StoreError, TenantTx, Workspace};
 
 async fn put(e: &super::Env, ws: &Workspace, secret: &str) -> Uuid {
     let cipher = keyring::field_cipher(&e.db, &e.keks, ws.id).await.unwrap();
@@ -178,22 +175,6 @@ fn old_text(e: &super::Env) -> String {
     e.kek_text.expose().clone()
 }
 
-struct StopAfter {
-    after: u64,
-    seen: AtomicU64,
-    stop: Notify,
-}
-
-impl Progress for StopAfter {
-    fn start(&self, _: &str, _: u64) {}
-    fn advance(&self, n: u64) {
-        if self.seen.fetch_add(n, Ordering::SeqCst) + n >= self.after {
-            self.stop.notify_one();
-        }
-    }
-    fn finish(&self, _: &str) {}
-}
-
 // proves: ENC-3
 #[tokio::test]
 async fn data_key_rotation_reencrypts_every_field_and_resumes_after_a_kill() {
@@ -205,11 +186,7 @@ async fn data_key_rotation_reencrypts_every_field_and_resumes_after_a_kill() {
     for i in 0..450 {
         ids.push(put(&e, &acme, &format!("secret-{i}")).await);
     }
-    let stopper = StopAfter {
-        after: 200,
-        seen: AtomicU64::new(0),
-        stop: Notify::new(),
-    };
+    let stopper = StopAfter::new(200);
     tokio::select! {
         r = keyring::rotate_workspace_key(&e.db, &e.keks, &acme, now(), &stopper) => panic!("should have been cut off: {r:?}"),
         () = stopper.stop.notified() => {}

@@ -1,14 +1,11 @@
 //! Migrations: idempotent, resumable, and new workspaces equal migrated ones.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use tarello_domain::Slug;
-use tokio::sync::Notify;
 
-use super::{env, now};
+use super::{StopAfter, env, now};
 use crate::migrate::{self, Migration, MigrationSet};
 use crate::repo::board;
-use crate::{NoProgress, Progress, StoreError, TenantTx};
+use crate::{NoProgress, StoreError, TenantTx};
 
 fn with_colour_migration() -> MigrationSet {
     let mut set = MigrationSet::builtin();
@@ -93,23 +90,6 @@ async fn an_edited_applied_migration_is_refused() {
     );
 }
 
-/// Cancels the migration future after `after` workspaces were committed.
-struct StopAfter {
-    after: u64,
-    seen: AtomicU64,
-    stop: Notify,
-}
-
-impl Progress for StopAfter {
-    fn start(&self, _: &str, _: u64) {}
-    fn advance(&self, n: u64) {
-        if self.seen.fetch_add(n, Ordering::SeqCst) + n >= self.after {
-            self.stop.notify_one();
-        }
-    }
-    fn finish(&self, _: &str) {}
-}
-
 #[tokio::test]
 async fn migrate_killed_midway_resumes_where_it_stopped() {
     let e = env().await;
@@ -120,11 +100,7 @@ async fn migrate_killed_midway_resumes_where_it_stopped() {
         slugs.push(slug);
     }
     let newer = with_colour_migration();
-    let stopper = StopAfter {
-        after: 2,
-        seen: AtomicU64::new(0),
-        stop: Notify::new(),
-    };
+    let stopper = StopAfter::new(2);
     tokio::select! {
         r = migrate::migrate(&e.db, &newer, 1, None, &stopper) => panic!("should have been cut off: {r:?}"),
         () = stopper.stop.notified() => {}

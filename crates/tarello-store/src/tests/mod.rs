@@ -80,3 +80,32 @@ pub(crate) fn sqlstate(e: &crate::StoreError) -> Option<String> {
         _ => None,
     }
 }
+
+/// A progress sink that signals `stop` once `after` units are done: tests
+/// use it to cut a long operation off midway, as a kill would.
+pub(crate) struct StopAfter {
+    after: u64,
+    seen: std::sync::atomic::AtomicU64,
+    pub stop: tokio::sync::Notify,
+}
+
+impl StopAfter {
+    pub fn new(after: u64) -> StopAfter {
+        StopAfter {
+            after,
+            seen: std::sync::atomic::AtomicU64::new(0),
+            stop: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+impl crate::Progress for StopAfter {
+    fn start(&self, _: &str, _: u64) {}
+    fn advance(&self, n: u64) {
+        let seen = self.seen.fetch_add(n, std::sync::atomic::Ordering::SeqCst) + n;
+        if seen >= self.after {
+            self.stop.notify_one();
+        }
+    }
+    fn finish(&self, _: &str) {}
+}

@@ -26,7 +26,7 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
     let services = tarello_service::Services::new(
         rt.db.clone(),
         tarello_crypto::KekSet::parse(rt.kek_text.expose())?,
-        tarello_service::AuthConfig::default(),
+        cfg.auth.clone(),
         Arc::new(tarello_service::SystemClock),
         match &cfg.smtp_url {
             Some(url) => tarello_service::Mailer::smtp(url.expose(), &cfg.mail_from)?,

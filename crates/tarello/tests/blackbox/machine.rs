@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::common::Tarello;
-use crate::totp::{post, signed_up};
+use crate::flows::{add_member, admin_of, post, signed_up};
 
 async fn get(c: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
     let r = c.get(url).bearer_auth(token).send().await.unwrap();
@@ -11,7 +11,7 @@ async fn get(c: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
     (s, r.json().await.unwrap_or(Value::Null))
 }
 
-// proves: RBAC-6
+// proves: RBAC-6, ISO-3
 #[tokio::test]
 async fn machine_tokens_are_admin_made_shown_once_hashed_scoped_and_refused_human_work() {
     let tdb = tarello_testkit::fresh_database().await;
@@ -26,31 +26,7 @@ async fn machine_tokens_are_admin_made_shown_once_hashed_scoped_and_refused_huma
         ("admin.b@example.com", "globex"),
     ] {
         let pw = "copper lantern meadow 7";
-        signed_up(&t, &base, &c, email, pw).await;
-        let (_, login) = post(
-            &c,
-            format!("{base}/auth/login"),
-            None,
-            json!({"email": email, "password": pw}),
-        )
-        .await;
-        let access = login["access_token"].as_str().unwrap().to_owned();
-        let (s, _) = post(
-            &c,
-            format!("{base}/workspaces"),
-            Some(&access),
-            json!({"slug": slug, "name": slug}),
-        )
-        .await;
-        assert_eq!(s, 201);
-        let (_, tok) = post(
-            &c,
-            format!("{base}/workspaces/{slug}/token"),
-            Some(&access),
-            json!({}),
-        )
-        .await;
-        ws_token.push(tok["access_token"].as_str().unwrap().to_owned());
+        ws_token.push(admin_of(&t, &base, &c, email, pw, slug).await.1);
     }
     let admin = &ws_token[0];
 
@@ -129,15 +105,7 @@ async fn machine_tokens_are_admin_made_shown_once_hashed_scoped_and_refused_huma
     // Only admins make tokens: a plain member is refused.
     let member_email = "member.m@example.com";
     signed_up(&t, &base, &c, member_email, "quiet harbor tulip 5").await;
-    sqlx::query(
-        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
-         SELECT w.workspace_id, u.user_id, 'member', true, now(), now() FROM control.workspace w, control.user_account u \
-         WHERE w.slug = 'acme' AND u.email = $1",
-    )
-    .bind(member_email)
-    .execute(&mut su)
-    .await
-    .unwrap();
+    add_member(&mut su, "acme", member_email, "member").await;
     let (_, login) = post(
         &c,
         format!("{base}/auth/login"),

@@ -6,6 +6,7 @@
 mod common;
 mod config;
 mod embedded;
+mod flows;
 mod http;
 mod identity;
 mod identity_login;

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::common::Tarello;
-use crate::totp::{post, signed_up};
+use crate::flows::{add_member, login, post, signed_up, workspace_token};
 
 struct Person {
     access: String,
@@ -14,14 +14,7 @@ struct Person {
 async fn person(t: &Tarello, base: &str, c: &reqwest::Client, email: &str) -> Person {
     let pw = "meadow flint sparrow 4";
     signed_up(t, base, c, email, pw).await;
-    let (_, login) = post(
-        c,
-        format!("{base}/auth/login"),
-        None,
-        json!({"email": email, "password": pw}),
-    )
-    .await;
-    let access = login["access_token"].as_str().unwrap().to_owned();
+    let access = login(c, base, email, pw).await;
     let me: Value = c
         .get(format!("{base}/me"))
         .bearer_auth(&access)
@@ -38,15 +31,7 @@ async fn person(t: &Tarello, base: &str, c: &reqwest::Client, email: &str) -> Pe
 }
 
 async fn ws_token(c: &reqwest::Client, base: &str, p: &Person) -> String {
-    let (s, tok) = post(
-        c,
-        format!("{base}/workspaces/acme/token"),
-        Some(&p.access),
-        json!({}),
-    )
-    .await;
-    assert_eq!(s, 200, "{tok}");
-    tok["access_token"].as_str().unwrap().to_owned()
+    workspace_token(c, base, &p.access, "acme").await
 }
 
 async fn patch(c: &reqwest::Client, url: String, token: &str, body: Value) -> (u16, Value) {
@@ -91,14 +76,7 @@ async fn the_last_admin_stays_and_role_changes_end_the_members_workspace_session
     assert_eq!(s, 201);
     let b = person(&t, &base, &c, "bob.member@example.com").await;
     let mut su = tdb.superuser().await;
-    sqlx::query(
-        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
-         SELECT workspace_id, $1::uuid, 'member', true, now(), date_trunc('second', now()) FROM control.workspace WHERE slug = 'acme'",
-    )
-    .bind(&b.id)
-    .execute(&mut su)
-    .await
-    .unwrap();
+    add_member(&mut su, "acme", "bob.member@example.com", "member").await;
     let ta = ws_token(&c, &base, &a).await;
     let tb = ws_token(&c, &base, &b).await;
     let m = |id: &str| format!("{base}/workspaces/acme/members/{id}");

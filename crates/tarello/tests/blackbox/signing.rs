@@ -4,7 +4,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::common::Tarello;
-use crate::totp::{post, signed_up};
+use crate::flows::{admin_of, post};
 
 fn kid_of(token: &str) -> String {
     let header = token.split('.').next().unwrap();
@@ -25,31 +25,7 @@ async fn signing_keys_rotate_and_old_tokens_run_out_instead_of_failing() {
     let base = srv.url("/api/v1");
     let c = reqwest::Client::new();
     let (email, pw) = ("keys.owner@example.com", "amber pylon trellis 9");
-    signed_up(&t, &base, &c, email, pw).await;
-    let (_, login) = post(
-        &c,
-        format!("{base}/auth/login"),
-        None,
-        json!({"email": email, "password": pw}),
-    )
-    .await;
-    let access = login["access_token"].as_str().unwrap().to_owned();
-    let (s, _) = post(
-        &c,
-        format!("{base}/workspaces"),
-        Some(&access),
-        json!({"slug": "acme", "name": "Acme"}),
-    )
-    .await;
-    assert_eq!(s, 201);
-    let (_, tok) = post(
-        &c,
-        format!("{base}/workspaces/acme/token"),
-        Some(&access),
-        json!({}),
-    )
-    .await;
-    let old = tok["access_token"].as_str().unwrap().to_owned();
+    let (access, old) = admin_of(&t, &base, &c, email, pw, "acme").await;
 
     let r = t.ok(&["keys", "rotate-signing", "--workspace", "acme"]);
     assert!(r.stdout.contains("new signing key"), "{}", r.stdout);

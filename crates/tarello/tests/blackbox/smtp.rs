@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::common::Tarello;
-use crate::totp::post;
+use crate::flows::post;
 
 struct Smtpd(std::process::Child);
 

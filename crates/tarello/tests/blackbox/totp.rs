@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 use tarello_crypto::TotpSecret;
 
 use crate::common::Tarello;
+use crate::flows::{add_member, login, post, signed_up};
 
 fn code(secret: &TotpSecret, offset_steps: i64) -> String {
     let now = time::OffsetDateTime::now_utc().unix_timestamp() + offset_steps * 30;
@@ -12,50 +13,6 @@ fn code(secret: &TotpSecret, offset_steps: i64) -> String {
         .unwrap()
         .expose()
         .clone()
-}
-
-pub async fn post(
-    c: &reqwest::Client,
-    url: String,
-    token: Option<&str>,
-    body: Value,
-) -> (u16, Value) {
-    let mut req = c.post(url).json(&body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-pub async fn signed_up(t: &Tarello, base: &str, c: &reqwest::Client, email: &str, pw: &str) {
-    let (s, _) = post(
-        c,
-        format!("{base}/auth/signup"),
-        None,
-        json!({"email": email, "password": pw, "name": "Two Factor"}),
-    )
-    .await;
-    assert_eq!(s, 202);
-    let outbox = t.data_dir().join("outbox");
-    let mut code = None;
-    for entry in std::fs::read_dir(&outbox).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        if text.contains(&format!("To: {email}"))
-            && let Some(i) = text.find("code is ")
-        {
-            code = Some(text[i + 8..i + 14].to_owned());
-        }
-    }
-    let (s, _) = post(
-        c,
-        format!("{base}/auth/signup/verify"),
-        None,
-        json!({"email": email, "code": code.unwrap()}),
-    )
-    .await;
-    assert_eq!(s, 201);
 }
 
 // proves: ACC-6
@@ -245,14 +202,7 @@ async fn a_workspace_can_require_two_factor_of_its_members() {
     let c = reqwest::Client::new();
     let (admin_email, pw) = ("strict.admin@example.com", "granite orchard beacon 3");
     signed_up(&t, &base, &c, admin_email, pw).await;
-    let (_, login) = post(
-        &c,
-        format!("{base}/auth/login"),
-        None,
-        json!({"email": admin_email, "password": pw}),
-    )
-    .await;
-    let access = login["access_token"].as_str().unwrap().to_owned();
+    let access = login(&c, &base, admin_email, pw).await;
     let (s, _) = post(
         &c,
         format!("{base}/workspaces"),
@@ -312,23 +262,8 @@ async fn a_workspace_can_require_two_factor_of_its_members() {
     let member = "relaxed.member@example.com";
     signed_up(&t, &base, &c, member, "harbor cobalt willow 8").await;
     let mut su = tdb.superuser().await;
-    sqlx::query(
-        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
-         SELECT w.workspace_id, u.user_id, 'member', true, now(), now() FROM control.workspace w, control.user_account u \
-         WHERE w.slug = 'strict' AND u.email = $1",
-    )
-    .bind(member)
-    .execute(&mut su)
-    .await
-    .unwrap();
-    let (_, login) = post(
-        &c,
-        format!("{base}/auth/login"),
-        None,
-        json!({"email": member, "password": "harbor cobalt willow 8"}),
-    )
-    .await;
-    let member_access = login["access_token"].as_str().unwrap().to_owned();
+    add_member(&mut su, "strict", member, "member").await;
+    let member_access = login(&c, &base, member, "harbor cobalt willow 8").await;
     let (s, body) = post(
         &c,
         format!("{base}/workspaces/strict/token"),
