@@ -82,12 +82,32 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "TARELLO_MAIL_FROM",
         "sender address of Tarello's mail",
     ),
-    ("password_m_kib", "TARELLO_PASSWORD_M_KIB", "Argon2id memory in KiB (at least 19456)"),
-    ("password_t", "TARELLO_PASSWORD_T", "Argon2id iterations (at least 2)"),
+    (
+        "password_m_kib",
+        "TARELLO_PASSWORD_M_KIB",
+        "Argon2id memory in KiB (at least 19456)",
+    ),
+    (
+        "password_t",
+        "TARELLO_PASSWORD_T",
+        "Argon2id iterations (at least 2)",
+    ),
     ("password_p", "TARELLO_PASSWORD_P", "Argon2id lanes"),
-    ("code_ttl_secs", "TARELLO_CODE_TTL_SECS", "lifetime of emailed one-time codes"),
-    ("signup_per_ip_per_hour", "TARELLO_SIGNUP_PER_IP_PER_HOUR", "sign-ups accepted per client IP and hour"),
-    ("signup_per_domain_per_hour", "TARELLO_SIGNUP_PER_DOMAIN_PER_HOUR", "sign-ups accepted per email domain and hour"),
+    (
+        "code_ttl_secs",
+        "TARELLO_CODE_TTL_SECS",
+        "lifetime of emailed one-time codes",
+    ),
+    (
+        "signup_per_ip_per_hour",
+        "TARELLO_SIGNUP_PER_IP_PER_HOUR",
+        "sign-ups accepted per client IP and hour",
+    ),
+    (
+        "signup_per_domain_per_hour",
+        "TARELLO_SIGNUP_PER_DOMAIN_PER_HOUR",
+        "sign-ups accepted per email domain and hour",
+    ),
     (
         "trusted_proxies",
         "TARELLO_TRUSTED_PROXIES",
@@ -300,13 +320,49 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
     let defaults = tarello_service::AuthConfig::default();
     let auth = tarello_service::AuthConfig {
         password: tarello_crypto::PasswordParams {
-            m_kib: u32::try_from(parse_num("password_m_kib", u64::from(defaults.password.m_kib), 19_456, 4_194_304, &mut errors)).unwrap_or(19_456),
-            t: u32::try_from(parse_num("password_t", u64::from(defaults.password.t), 2, 64, &mut errors)).unwrap_or(2),
-            p: u32::try_from(parse_num("password_p", u64::from(defaults.password.p), 1, 16, &mut errors)).unwrap_or(1),
+            m_kib: u32::try_from(parse_num(
+                "password_m_kib",
+                u64::from(defaults.password.m_kib),
+                19_456,
+                4_194_304,
+                &mut errors,
+            ))
+            .unwrap_or(19_456),
+            t: u32::try_from(parse_num(
+                "password_t",
+                u64::from(defaults.password.t),
+                2,
+                64,
+                &mut errors,
+            ))
+            .unwrap_or(2),
+            p: u32::try_from(parse_num(
+                "password_p",
+                u64::from(defaults.password.p),
+                1,
+                16,
+                &mut errors,
+            ))
+            .unwrap_or(1),
         },
-        reset_code_ttl_secs: i64::try_from(parse_num("code_ttl_secs", 900, 60, 3600, &mut errors)).unwrap_or(900),
-        signup_per_ip_per_hour: i32::try_from(parse_num("signup_per_ip_per_hour", 10, 1, 100_000, &mut errors)).unwrap_or(10),
-        signup_per_domain_per_hour: i32::try_from(parse_num("signup_per_domain_per_hour", 50, 1, 1_000_000, &mut errors)).unwrap_or(50),
+        reset_code_ttl_secs: i64::try_from(parse_num("code_ttl_secs", 900, 60, 3600, &mut errors))
+            .unwrap_or(900),
+        signup_per_ip_per_hour: i32::try_from(parse_num(
+            "signup_per_ip_per_hour",
+            10,
+            1,
+            100_000,
+            &mut errors,
+        ))
+        .unwrap_or(10),
+        signup_per_domain_per_hour: i32::try_from(parse_num(
+            "signup_per_domain_per_hour",
+            50,
+            1,
+            1_000_000,
+            &mut errors,
+        ))
+        .unwrap_or(50),
         ..defaults
     };
     let smtp_url = get("smtp_url").map(SecretString::new);
@@ -413,8 +469,14 @@ impl Config {
             ("password_t", self.auth.password.t.to_string()),
             ("password_p", self.auth.password.p.to_string()),
             ("code_ttl_secs", self.auth.reset_code_ttl_secs.to_string()),
-            ("signup_per_ip_per_hour", self.auth.signup_per_ip_per_hour.to_string()),
-            ("signup_per_domain_per_hour", self.auth.signup_per_domain_per_hour.to_string()),
+            (
+                "signup_per_ip_per_hour",
+                self.auth.signup_per_ip_per_hour.to_string(),
+            ),
+            (
+                "signup_per_domain_per_hour",
+                self.auth.signup_per_domain_per_hour.to_string(),
+            ),
             ("smtp_url", secret(&self.smtp_url)),
             ("mail_from", format!("{:?}", self.mail_from)),
             ("trusted_proxies", format!("\"{}\"", self.trusted_proxies)),
