@@ -9,71 +9,16 @@
 //! installs them into the project's virtual environment.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-
 use serde_json::{Value, json};
 use tarello_crypto::jwt::{self, Lane, SigningKey, WorkspaceClaims};
 use tarello_crypto::totp::{self, TotpSecret};
 use tarello_crypto::{PasswordHasher, PasswordParams, SecretString};
 use uuid::Uuid;
 
-fn python() -> String {
-    std::env::var("TARELLO_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop_identity.py")
-}
-
-/// Fails (never skips) when the interpreter or a module is missing.
-fn require_modules() {
-    static CHECKED: OnceLock<()> = OnceLock::new();
-    CHECKED.get_or_init(|| {
-        let py = python();
-        let out = Command::new(&py)
-            .args(["-c", "import pyotp, argon2, jwt; from jwt import PyJWK"])
-            .output()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run Python interpreter `{py}` ({e}); run `scripts/test`, which \
-                     sets up Python with pyotp, argon2-cffi and PyJWT[crypto], or set \
-                     TARELLO_PYTHON"
-                )
-            });
-        assert!(
-            out.status.success(),
-            "Python `{py}` lacks pyotp, argon2-cffi or PyJWT[crypto]: run `scripts/test`, which \
-             installs them (or set TARELLO_PYTHON to an interpreter that has them). stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-}
+mod support;
 
 fn run_python(request: &Value) -> Value {
-    require_modules();
-    let mut child = Command::new(python())
-        .arg(script())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "interop_identity.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    support::run("interop_identity.py", "pyotp, argon2, jwt", request)
 }
 
 // proves: ACC-6

@@ -7,66 +7,16 @@
 //! the test fails, it never passes silently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use tarello_crypto::{DataKey, FieldCipher, FieldPlace, fernet_key_for};
 use uuid::Uuid;
 
-fn python() -> String {
-    std::env::var("TARELLO_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop_fernet.py")
-}
-
-/// Fails (never skips) when the interpreter or `cryptography` is missing.
-fn require_cryptography() {
-    let py = python();
-    let out = Command::new(&py)
-        .args(["-c", "import cryptography"])
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run Python interpreter `{py}` ({e}); run the project's test script, \
-                 which sets up Python with the `cryptography` package, or set TARELLO_PYTHON"
-            )
-        });
-    assert!(
-        out.status.success(),
-        "Python `{py}` cannot `import cryptography`: run the project's test script, which \
-         installs it (or set TARELLO_PYTHON to an interpreter that has it). stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+mod support;
 
 fn run_python(request: &Value) -> Value {
-    require_cryptography();
-    let mut child = Command::new(python())
-        .arg(script())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "interop_fernet.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    support::run("interop_fernet.py", "cryptography", request)
 }
 
 struct Fixture {
