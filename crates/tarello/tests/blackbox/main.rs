@@ -16,6 +16,7 @@ mod identity_workspaces;
 mod keys;
 mod machine;
 mod members;
+mod rehash;
 mod signing;
 mod smtp;
 mod totp;
