@@ -117,6 +117,7 @@ mod tests {
         (status, ct, json)
     }
 
+    // proves: EDGE-2
     #[tokio::test]
     async fn json_rejections_become_problems_with_stable_codes() {
         let (s, _, _) = call(Some("application/json"), r#"{"slug":"a","count":1}"#).await;

@@ -17,6 +17,7 @@ async fn problem(r: reqwest::Response, status: u16, code: &str) -> Value {
     body
 }
 
+// proves: EDGE-2, EDGE-4
 #[tokio::test]
 async fn health_readiness_request_ids_and_problem_bodies() {
     let tdb = tarello_testkit::fresh_database().await;

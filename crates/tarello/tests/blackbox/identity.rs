@@ -274,7 +274,7 @@ pub fn other_code(code: &str, n: u32) -> String {
     format!("{:06}", (c + 1 + n) % 1_000_000)
 }
 
-// proves: ACC-5, ACC-7
+// proves: ACC-5, ACC-7, EDGE-4
 #[tokio::test]
 async fn signup_mails_a_code_verify_creates_the_account_and_login_works() {
     let e = start().await;
