@@ -105,14 +105,25 @@ impl Services {
 
     /// The control plane's cipher and the pepper for one-time codes, both
     /// from the control data key (wrapped by the KEK, outside the database).
-    pub(crate) async fn control_secrets(&self) -> Result<(FieldCipher, [u8; 32]), ServiceError> {
+    /// Unwrapped once per process: the key never changes (KEK rotation
+    /// rewraps it, the key itself stays).
+    pub(crate) async fn control_secrets(&self) -> Result<crate::ControlSecrets, ServiceError> {
         use hmac::{Hmac, Mac};
-        let (version, key) = keyring::control_key(&self.db, &self.keks, self.now()).await?;
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.expose_bytes())
-            .map_err(|_| ServiceError::Internal("pepper".into()))?;
-        mac.update(b"tarello one-time-code pepper v1");
-        let pepper: [u8; 32] = mac.finalize().into_bytes().into();
-        Ok((FieldCipher::single(version, key), pepper))
+        let secrets = self
+            .control
+            .get_or_try_init(|| async {
+                let (version, key) = keyring::control_key(&self.db, &self.keks, self.now()).await?;
+                let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.expose_bytes())
+                    .map_err(|_| ServiceError::Internal("pepper".into()))?;
+                mac.update(b"tarello one-time-code pepper v1");
+                let pepper: [u8; 32] = mac.finalize().into_bytes().into();
+                Ok::<_, ServiceError>(std::sync::Arc::new((
+                    FieldCipher::single(version, key),
+                    pepper,
+                )))
+            })
+            .await?;
+        Ok(std::sync::Arc::clone(secrets))
     }
 
     pub(crate) async fn event(&self, kind: &str, user: Option<Uuid>, client: &Client) {
@@ -169,7 +180,8 @@ impl Services {
             self.event("signup.existing", None, client).await;
             return Ok(());
         }
-        let (cipher, pepper) = self.control_secrets().await?;
+        let secrets = self.control_secrets().await?;
+        let (cipher, pepper) = (&secrets.0, &secrets.1);
         let payload = serde_json::to_vec(&PendingPayload {
             name,
             password_hash,
@@ -179,7 +191,7 @@ impl Services {
         let sealed = cipher.encrypt(&place, &payload)?;
         users::put_pending_signup(&self.db, email.as_str(), &sealed, now).await?;
         self.mail_code(
-            &pepper,
+            pepper,
             SIGNUP,
             &email,
             "Your Tarello sign-up code",
@@ -223,10 +235,11 @@ impl Services {
 
     /// Spends one attempt of a code; Ok(()) when it matched and was consumed.
     async fn use_code(&self, purpose: &str, subject: &str, code: &str) -> Result<(), ServiceError> {
-        let (_, pepper) = self.control_secrets().await?;
+        let secrets = self.control_secrets().await?;
+        let pepper = &secrets.1;
         match codes::attempt(&self.db, purpose, subject, self.now()).await? {
             Attempt::Compare { code_hash, .. } => {
-                if verify_code(&pepper, purpose, subject, code.trim(), &code_hash)
+                if verify_code(pepper, purpose, subject, code.trim(), &code_hash)
                     && codes::consume(&self.db, purpose, subject, &code_hash).await?
                 {
                     Ok(())
@@ -253,7 +266,8 @@ impl Services {
         let sealed = users::take_pending_signup(&self.db, email.as_str())
             .await?
             .ok_or(ServiceError::BadCode)?;
-        let (cipher, _) = self.control_secrets().await?;
+        let secrets = self.control_secrets().await?;
+        let cipher = &secrets.0;
         let place = FieldPlace::new(Uuid::nil(), "pending_signup", "payload", email.as_str());
         let plain = cipher.decrypt(&place, &sealed)?;
         let p: PendingPayload = serde_json::from_slice(plain.expose())
@@ -519,9 +533,10 @@ impl Services {
                 .await;
             return Ok(());
         }
-        let (_, pepper) = self.control_secrets().await?;
+        let secrets = self.control_secrets().await?;
+        let pepper = &secrets.1;
         self.mail_code(
-            &pepper,
+            pepper,
             RESET,
             &email,
             "Your Tarello password reset code",

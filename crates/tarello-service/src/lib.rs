@@ -68,6 +68,9 @@ impl Default for AuthConfig {
     }
 }
 
+/// The control data key's field cipher and the one-time-code pepper.
+pub(crate) type ControlSecrets = Arc<(tarello_crypto::FieldCipher, [u8; 32])>;
+
 /// Everything a use case needs. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
@@ -78,6 +81,8 @@ pub struct Services {
     pub(crate) mail: Arc<Mailer>,
     pub(crate) hasher: Arc<passwords::Hashing>,
     pub(crate) migrations: Arc<tarello_store::migrate::MigrationSet>,
+    /// The control data key's cipher and code pepper, unwrapped on first use.
+    pub(crate) control: Arc<tokio::sync::OnceCell<ControlSecrets>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -103,6 +108,7 @@ impl Services {
             mail: Arc::new(mail),
             hasher: Arc::new(hasher),
             migrations: Arc::new(tarello_store::migrate::MigrationSet::builtin()),
+            control: Arc::new(tokio::sync::OnceCell::new()),
         })
     }
 

@@ -24,7 +24,8 @@ impl Services {
         user_id: Uuid,
         sealed: &str,
     ) -> Result<TotpSecret, ServiceError> {
-        let (cipher, _) = self.control_secrets().await?;
+        let secrets = self.control_secrets().await?;
+        let cipher = &secrets.0;
         let row = user_id.to_string();
         let place = FieldPlace::new(Uuid::nil(), "user_account", "totp_secret", &row);
         let raw = cipher.decrypt(&place, sealed)?;
@@ -54,8 +55,9 @@ impl Services {
         user: &users::UserRow,
         code: &str,
     ) -> Result<bool, ServiceError> {
-        let (_, pepper) = self.control_secrets().await?;
-        let Some(hash) = topt::hash_recovery_code(&pepper, &user.user_id.to_string(), code) else {
+        let secrets = self.control_secrets().await?;
+        let pepper = &secrets.1;
+        let Some(hash) = topt::hash_recovery_code(pepper, &user.user_id.to_string(), code) else {
             return Ok(false);
         };
         Ok(totp::use_recovery_code(&self.db, user.user_id, &hash, self.clock.now()).await?)
@@ -80,7 +82,8 @@ impl Services {
             ));
         }
         let secret = TotpSecret::generate();
-        let (cipher, _) = self.control_secrets().await?;
+        let secrets = self.control_secrets().await?;
+        let cipher = &secrets.0;
         let row = user.user_id.to_string();
         let place = FieldPlace::new(Uuid::nil(), "user_account", "totp_secret", &row);
         let sealed = cipher.encrypt(&place, secret.expose_bytes())?;
@@ -116,11 +119,12 @@ impl Services {
         }
         self.settle_attempt(&user.email, client).await?;
         let codes = topt::recovery_codes(10);
-        let (_, pepper) = self.control_secrets().await?;
+        let secrets = self.control_secrets().await?;
+        let pepper = &secrets.1;
         let subject = user.user_id.to_string();
         let hashes: Vec<String> = codes
             .iter()
-            .filter_map(|c| topt::hash_recovery_code(&pepper, &subject, c.expose()))
+            .filter_map(|c| topt::hash_recovery_code(pepper, &subject, c.expose()))
             .collect();
         totp::set_recovery_codes(&self.db, user.user_id, &hashes).await?;
         self.event("totp.enabled", Some(user.user_id), client).await;

@@ -112,3 +112,27 @@ pub async fn add_member(su: &mut sqlx::PgConnection, slug: &str, email: &str, ro
     .await
     .unwrap();
 }
+
+/// A migrated database and a running `serve` on it, with a client.
+pub struct Running {
+    pub tdb: tarello_testkit::TestDb,
+    pub t: Tarello,
+    pub srv: crate::common::Server,
+    pub base: String,
+    pub c: reqwest::Client,
+}
+
+pub async fn running() -> Running {
+    let tdb = tarello_testkit::fresh_database().await;
+    let t = Tarello::external(&tdb);
+    t.ok(&["migrate"]);
+    let srv = t.serve().await;
+    let base = srv.url("/api/v1");
+    Running {
+        tdb,
+        t,
+        srv,
+        base,
+        c: reqwest::Client::new(),
+    }
+}

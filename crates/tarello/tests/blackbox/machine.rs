@@ -2,8 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::Tarello;
-use crate::flows::{add_member, admin_of, post, signed_up};
+use crate::flows::{Running, add_member, admin_of, post, running, signed_up};
 
 async fn get(c: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
     let r = c.get(url).bearer_auth(token).send().await.unwrap();
@@ -14,12 +13,13 @@ async fn get(c: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
 // proves: RBAC-6, ISO-3
 #[tokio::test]
 async fn machine_tokens_are_admin_made_shown_once_hashed_scoped_and_refused_human_work() {
-    let tdb = tarello_testkit::fresh_database().await;
-    let t = Tarello::external(&tdb);
-    t.ok(&["migrate"]);
-    let srv = t.serve().await;
-    let base = srv.url("/api/v1");
-    let c = reqwest::Client::new();
+    let Running {
+        tdb,
+        t,
+        srv,
+        base,
+        c,
+    } = running().await;
     let mut ws_token = Vec::new();
     for (email, slug) in [
         ("admin.a@example.com", "acme"),

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::common::Tarello;
-use crate::flows::{add_member, login, post, signed_up, workspace_token};
+use crate::flows::{Running, add_member, login, post, running, signed_up, workspace_token};
 
 struct Person {
     access: String,
@@ -59,12 +59,13 @@ async fn delete(c: &reqwest::Client, url: String, token: &str) -> u16 {
 // proves: RBAC-4, RBAC-8
 #[tokio::test]
 async fn the_last_admin_stays_and_role_changes_end_the_members_workspace_sessions() {
-    let tdb = tarello_testkit::fresh_database().await;
-    let t = Tarello::external(&tdb);
-    t.ok(&["migrate"]);
-    let srv = t.serve().await;
-    let base = srv.url("/api/v1");
-    let c = reqwest::Client::new();
+    let Running {
+        tdb,
+        t,
+        srv: _srv,
+        base,
+        c,
+    } = running().await;
     let a = person(&t, &base, &c, "admin.ann@example.com").await;
     let (s, _) = post(
         &c,

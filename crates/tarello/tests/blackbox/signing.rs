@@ -3,8 +3,7 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::Tarello;
-use crate::flows::{admin_of, post};
+use crate::flows::{Running, admin_of, post, running};
 
 fn kid_of(token: &str) -> String {
     let header = token.split('.').next().unwrap();
@@ -18,12 +17,13 @@ fn kid_of(token: &str) -> String {
 // proves: ACC-8
 #[tokio::test]
 async fn signing_keys_rotate_and_old_tokens_run_out_instead_of_failing() {
-    let tdb = tarello_testkit::fresh_database().await;
-    let t = Tarello::external(&tdb);
-    t.ok(&["migrate"]);
-    let srv = t.serve().await;
-    let base = srv.url("/api/v1");
-    let c = reqwest::Client::new();
+    let Running {
+        tdb,
+        t,
+        srv: _srv,
+        base,
+        c,
+    } = running().await;
     let (email, pw) = ("keys.owner@example.com", "amber pylon trellis 9");
     let (access, old) = admin_of(&t, &base, &c, email, pw, "acme").await;
 

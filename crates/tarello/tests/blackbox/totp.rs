@@ -3,8 +3,7 @@
 use serde_json::{Value, json};
 use tarello_crypto::TotpSecret;
 
-use crate::common::Tarello;
-use crate::flows::{add_member, login, post, signed_up};
+use crate::flows::{Running, add_member, login, post, running, signed_up};
 
 fn code(secret: &TotpSecret, offset_steps: i64) -> String {
     let now = time::OffsetDateTime::now_utc().unix_timestamp() + offset_steps * 30;
@@ -18,12 +17,13 @@ fn code(secret: &TotpSecret, offset_steps: i64) -> String {
 // proves: ACC-6
 #[tokio::test]
 async fn totp_enrol_confirm_login_replay_recovery_and_disable() {
-    let tdb = tarello_testkit::fresh_database().await;
-    let t = Tarello::external(&tdb);
-    t.ok(&["migrate"]);
-    let srv = t.serve().await;
-    let base = srv.url("/api/v1");
-    let c = reqwest::Client::new();
+    let Running {
+        tdb,
+        t,
+        srv,
+        base,
+        c,
+    } = running().await;
     let (email, pw) = ("totp.user@example.com", "violet staple lantern 42");
     signed_up(&t, &base, &c, email, pw).await;
     let (s, login) = post(
@@ -194,12 +194,13 @@ async fn totp_enrol_confirm_login_replay_recovery_and_disable() {
 // proves: ACC-6
 #[tokio::test]
 async fn a_workspace_can_require_two_factor_of_its_members() {
-    let tdb = tarello_testkit::fresh_database().await;
-    let t = Tarello::external(&tdb);
-    t.ok(&["migrate"]);
-    let srv = t.serve().await;
-    let base = srv.url("/api/v1");
-    let c = reqwest::Client::new();
+    let Running {
+        tdb,
+        t,
+        srv: _srv,
+        base,
+        c,
+    } = running().await;
     let (admin_email, pw) = ("strict.admin@example.com", "granite orchard beacon 3");
     signed_up(&t, &base, &c, admin_email, pw).await;
     let access = login(&c, &base, admin_email, pw).await;
