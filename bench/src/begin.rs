@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use tarello_domain::policy::{Action, Grant, Lane, Principal, Role, authorize};
 use tarello_store::{Db, TenantTx, Workspace, repo};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -76,7 +77,9 @@ async fn plain_begin_commit(p: &Pools) -> anyhow::Result<()> {
 
 async fn tenant_list(p: &Pools, ws: &Workspace) -> anyhow::Result<usize> {
     let mut tx = TenantTx::begin(&p.db, ws.id).await?;
-    let n = repo::board::list(&mut tx).await?.len();
+    let n = repo::board::list(&mut tx, &admin(Action::BoardRead), None, 200)
+        .await?
+        .len();
     tx.commit().await?;
     Ok(n)
 }
@@ -189,6 +192,19 @@ async fn concurrent(p: &Pools, ws: &Workspace, n: u64) -> anyhow::Result<Through
     })
 }
 
+/// The bench acts as a workspace admin.
+fn admin(action: Action) -> Grant {
+    let me = Principal::Member {
+        id: Uuid::nil(),
+        role: Role::Admin,
+        lane: Lane::Human,
+    };
+    match authorize(me, action) {
+        Ok(g) => g,
+        Err(_) => unreachable!("admins may do {action:?}"),
+    }
+}
+
 pub async fn figures(
     p: &Pools,
     hot: &Workspace,
@@ -198,10 +214,18 @@ pub async fn figures(
     // A few rows so the read returns something.
     let mut tx = TenantTx::begin(&p.db, hot.id).await?;
     for i in 0..5 {
-        repo::board::insert(
+        let name = format!("Board {i}");
+        let b = repo::board::NewBoard {
+            board_id: Uuid::now_v7(),
+            name: &name,
+            description: "",
+            visibility: "workspace",
+            public_id: None,
+        };
+        repo::board::create(
             &mut tx,
-            Uuid::now_v7(),
-            &format!("Board {i}"),
+            &admin(Action::BoardCreate),
+            &b,
             OffsetDateTime::now_utc(),
         )
         .await?;

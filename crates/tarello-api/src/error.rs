@@ -29,6 +29,22 @@ impl IntoResponse for ApiError {
                 message,
             }])
             .into_response(),
+            ServiceError::BadRequest { field, message } => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "A request parameter is not valid.",
+            )
+            .with_errors(vec![FieldError {
+                field: field.to_owned(),
+                message,
+            }])
+            .into_response(),
+            ServiceError::Stale(detail) => {
+                Problem::new(StatusCode::CONFLICT, "stale-version", detail).into_response()
+            }
+            ServiceError::TooLarge(detail) => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail).into_response()
+            }
             ServiceError::BadCredentials => Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "bad-credentials",

@@ -73,6 +73,68 @@ fn split_path(text: &str) -> (String, String) {
     }
 }
 
+/// Path parameters; a malformed id is the same 404 as an unknown one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(Problem::for_status(StatusCode::NOT_FOUND)),
+        }
+    }
+}
+
+/// Query parameters; a bad one is a 400 naming it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => {
+                let text = e.body_text();
+                let message = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text)
+                    .to_owned();
+                let field = message
+                    .split('`')
+                    .nth(1)
+                    .filter(|f| f.len() <= 64)
+                    .unwrap_or("query")
+                    .to_owned();
+                Err(Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad-query",
+                    "A query parameter is not valid.",
+                )
+                .with_errors(vec![FieldError { field, message }]))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::Router;

@@ -17,6 +17,6 @@ mod router;
 mod routes;
 
 pub use client_ip::TrustedProxies;
-pub use extract::ApiJson;
+pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use problem::Problem;
 pub use router::{AppState, HttpOptions, router};

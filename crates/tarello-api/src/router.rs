@@ -61,8 +61,12 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
             "/api/v1",
             crate::routes::auth::router()
                 .merge(crate::routes::me::router())
-                .merge(crate::routes::workspaces::router()),
+                .merge(crate::routes::workspaces::router())
+                .merge(crate::routes::boards::router())
+                .merge(crate::routes::lists::router())
+                .merge(crate::routes::cards::router()),
         )
+        .merge(crate::routes::public::router())
         .fallback(|| async { Problem::for_status(StatusCode::NOT_FOUND).into_response() })
         .with_state(state)
         .layer(DefaultBodyLimit::max(opts.body_limit))

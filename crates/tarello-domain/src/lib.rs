@@ -6,6 +6,7 @@
 
 mod ids;
 pub mod policy;
+pub mod rank;
 mod slug;
 
 pub use ids::WorkspaceId;

@@ -11,6 +11,18 @@ pub enum ServiceError {
         field: &'static str,
         message: String,
     },
+    /// A malformed request parameter (400), e.g. a foreign cursor.
+    #[error("{field}: {message}")]
+    BadRequest {
+        field: &'static str,
+        message: String,
+    },
+    /// The resource changed since the version the caller sent (409).
+    #[error("{0}")]
+    Stale(String),
+    /// The body is larger than allowed (413).
+    #[error("too large: {0}")]
+    TooLarge(String),
     #[error("wrong email or password")]
     BadCredentials,
     #[error("too many attempts; try again later")]

@@ -11,6 +11,7 @@ mod mail;
 mod members;
 mod passwords;
 mod totp;
+mod work;
 mod workspaces;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use error::ServiceError;
 pub use mail::{Mailer, Outbox};
 pub use members::MemberView;
 pub use totp::Enrolment;
+pub use work::*;
 pub use workspaces::{Caller, WorkspaceToken, WorkspaceView};
 
 use tarello_crypto::{KekSet, PasswordParams};

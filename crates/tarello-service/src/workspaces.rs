@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 use tarello_crypto::{FieldPlace, Lane, PublicKey, SigningKey, WorkspaceClaims, jwt};
-use tarello_domain::policy::{Action, Grant, Lane as PolicyLane, Role, authorize};
+use tarello_domain::policy::{Action, Grant, Lane as PolicyLane, Principal, Role, authorize};
 use tarello_domain::{Slug, WorkspaceId};
 use tarello_store::identity::sessions::{self, SessionRow};
 use tarello_store::identity::{members, signing};
@@ -46,7 +46,15 @@ pub struct Caller {
 impl Caller {
     /// Asks the policy; a refusal is a 403 that says why.
     pub fn authorize(&self, action: Action) -> Result<Grant, ServiceError> {
-        authorize(self.role, self.lane, action).map_err(|d| ServiceError::Forbidden(d.to_string()))
+        authorize(self.principal(), action).map_err(|d| ServiceError::Forbidden(d.to_string()))
+    }
+
+    pub fn principal(&self) -> Principal {
+        Principal::Member {
+            id: self.principal_id,
+            role: self.role,
+            lane: self.lane,
+        }
     }
 }
 

@@ -34,11 +34,31 @@ pub enum StoreError {
     },
     #[error("key error: {0}")]
     Crypto(#[from] CryptoError),
+    #[error("internal: `{got}` grant used where `{expected}` is required")]
+    WrongGrant {
+        expected: &'static str,
+        got: &'static str,
+    },
+    #[error("internal: stored rank keys are out of order")]
+    BadRank,
     #[error("invalid database role name `{0}`")]
     BadRoleName(String),
 }
 
 impl StoreError {
+    /// The PostgreSQL SQLSTATE, when the database refused the statement.
+    pub fn sqlstate(&self) -> Option<String> {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e)) => e.code().map(|c| c.into_owned()),
+            _ => None,
+        }
+    }
+
+    /// True for a unique violation (23505).
+    pub fn is_unique_violation(&self) -> bool {
+        self.sqlstate().as_deref() == Some("23505")
+    }
+
     /// True for a PostgreSQL `insufficient_privilege` (42501) error.
     pub fn is_permission_denied(&self) -> bool {
         matches!(self, StoreError::Db(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42501"))

@@ -20,6 +20,7 @@ pub mod keyring;
 pub mod migrate;
 pub mod progress;
 mod provision;
+pub mod public_board;
 pub mod repo;
 mod tenant;
 mod workspace;

@@ -70,12 +70,24 @@ impl MigrationSet {
                     "identity",
                     include_str!("../migrations/control/0002_identity.sql"),
                 ),
+                Migration::new(
+                    3,
+                    "work",
+                    include_str!("../migrations/control/0003_work.sql"),
+                ),
             ],
-            workspace: vec![Migration::new(
-                1,
-                "init",
-                include_str!("../migrations/workspace/0001_init.sql"),
-            )],
+            workspace: vec![
+                Migration::new(
+                    1,
+                    "init",
+                    include_str!("../migrations/workspace/0001_init.sql"),
+                ),
+                Migration::new(
+                    2,
+                    "work",
+                    include_str!("../migrations/workspace/0002_work.sql"),
+                ),
+            ],
             workspace_schema: include_str!("../migrations/workspace/schema.sql").to_owned(),
         }
     }
@@ -109,7 +121,19 @@ pub struct SchemaStatus {
 /// which with 10,000 workspaces made each grant ~35 ms (measured in
 /// `bench/`). A test checks this list against a fresh workspace. Tables
 /// that must stay append-only are granted separately.
-pub const WORKSPACE_TABLES: &[&str] = &["board", "integration"];
+pub const WORKSPACE_TABLES: &[&str] = &[
+    "board",
+    "integration",
+    "board_member",
+    "list",
+    "card",
+    "comment",
+    "tag",
+    "card_tag",
+    "card_viewer",
+    "time_entry",
+    "attachment",
+];
 
 /// The grants a workspace role gets on its own schema, and nothing else.
 /// One place, used when a workspace is created and after each migration.

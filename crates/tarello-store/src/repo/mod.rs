@@ -4,4 +4,10 @@
 //! its result shape when workspaces are on different schema versions.
 
 pub mod board;
+pub mod card;
 pub mod integration;
+pub mod list;
+mod scope;
+pub mod target;
+
+pub use scope::MAX_PAGE;

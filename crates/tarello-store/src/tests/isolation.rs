@@ -3,21 +3,20 @@
 use sqlx::{Connection, Row};
 use uuid::Uuid;
 
-use super::{env, env_with_pool, now, sqlstate};
-use crate::repo::board;
+use super::{env, env_with_pool, sqlstate};
 use crate::{StoreError, TenantTx};
 
 async fn canary(e: &super::Env, ws: &crate::Workspace, name: &str) -> Uuid {
     let id = Uuid::now_v7();
     let mut tx = TenantTx::begin(&e.db, ws.id).await.unwrap();
-    board::insert(&mut tx, id, name, now()).await.unwrap();
+    super::insert_board(&mut tx, id, name).await;
     tx.commit().await.unwrap();
     id
 }
 
 async fn names(e: &super::Env, ws: &crate::Workspace) -> Vec<String> {
     let mut tx = TenantTx::begin(&e.db, ws.id).await.unwrap();
-    let rows = board::list(&mut tx).await.unwrap();
+    let rows = super::list_boards(&mut tx).await;
     tx.commit().await.unwrap();
     rows.into_iter().map(|b| b.name).collect()
 }
@@ -205,13 +204,13 @@ async fn no_tenant_context_survives_commit_rollback_or_a_dropped_transaction() {
     check_clean().await;
 
     let mut tx = TenantTx::begin(&e.db, a.id).await.unwrap();
-    board::list(&mut tx).await.unwrap();
+    super::list_boards(&mut tx).await;
     tx.rollback().await.unwrap();
     check_clean().await;
 
     {
         let mut tx = TenantTx::begin(&e.db, a.id).await.unwrap();
-        board::list(&mut tx).await.unwrap();
+        super::list_boards(&mut tx).await;
         // dropped without commit: sqlx rolls back before reusing the connection
     }
     check_clean().await;
@@ -252,7 +251,7 @@ async fn rollback_to_savepoint_leaves_the_transaction_in_its_own_workspace() {
         .unwrap();
     assert_eq!(path, a.schema_name);
     assert_eq!(tx.workspace(), a.id);
-    let rows = board::list(&mut tx).await.unwrap();
+    let rows = super::list_boards(&mut tx).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].name, "canary-a");
     tx.rollback().await.unwrap();

@@ -4,7 +4,6 @@ use tarello_domain::Slug;
 
 use super::{StopAfter, env, now};
 use crate::migrate::{self, Migration, MigrationSet};
-use crate::repo::board;
 use crate::{NoProgress, StoreError, TenantTx};
 
 fn with_colour_migration() -> MigrationSet {
@@ -122,9 +121,7 @@ async fn migrate_killed_midway_resumes_where_it_stopped() {
             .await
             .unwrap();
         let mut tx = TenantTx::begin(&e.db, ws.id).await.unwrap();
-        board::insert(&mut tx, uuid::Uuid::now_v7(), "b", now())
-            .await
-            .unwrap();
+        super::insert_board(&mut tx, uuid::Uuid::now_v7(), "b").await;
         let colour: String = sqlx::query_scalar("SELECT colour FROM board")
             .fetch_one(tx.conn())
             .await

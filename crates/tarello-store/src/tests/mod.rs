@@ -109,3 +109,47 @@ impl crate::Progress for StopAfter {
     }
     fn finish(&self, _: &str) {}
 }
+
+/// An admin's grant for `action` (store tests act as a workspace admin).
+pub(crate) fn admin(action: tarello_domain::policy::Action) -> tarello_domain::policy::Grant {
+    use tarello_domain::policy::{Lane, Principal, Role, authorize};
+    authorize(
+        Principal::Member {
+            id: uuid::Uuid::nil(),
+            role: Role::Admin,
+            lane: Lane::Human,
+        },
+        action,
+    )
+    .unwrap()
+}
+
+pub(crate) async fn insert_board(tx: &mut crate::TenantTx, id: uuid::Uuid, name: &str) {
+    use crate::repo::board;
+    let b = board::NewBoard {
+        board_id: id,
+        name,
+        description: "",
+        visibility: "workspace",
+        public_id: None,
+    };
+    board::create(
+        tx,
+        &admin(tarello_domain::policy::Action::BoardCreate),
+        &b,
+        now(),
+    )
+    .await
+    .unwrap();
+}
+
+pub(crate) async fn list_boards(tx: &mut crate::TenantTx) -> Vec<crate::repo::board::Board> {
+    crate::repo::board::list(
+        tx,
+        &admin(tarello_domain::policy::Action::BoardRead),
+        None,
+        200,
+    )
+    .await
+    .unwrap()
+}

@@ -1,0 +1,119 @@
+//! Cursor pagination. A cursor names the last id of the previous page and
+//! the workspace it belongs to; a cursor from another workspace is refused
+//! (400), not silently applied.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use tarello_domain::WorkspaceId;
+use uuid::Uuid;
+
+use crate::ServiceError;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+
+/// `?cursor=&limit=` as received.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub after: Option<Uuid>,
+    pub limit: i64,
+}
+
+impl Cursor {
+    pub fn parse(q: &PageQuery, ws: WorkspaceId) -> Result<Cursor, ServiceError> {
+        let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=tarello_store::repo::MAX_PAGE).contains(&limit) {
+            return Err(ServiceError::Invalid {
+                field: "limit",
+                message: format!("limit is 1 to {}", tarello_store::repo::MAX_PAGE),
+            });
+        }
+        let after = match q.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(decode(c, ws)?),
+        };
+        Ok(Cursor { after, limit })
+    }
+
+    /// The cursor for the page after `items`, when the page was full.
+    pub fn next<T>(&self, ws: WorkspaceId, items: &[T], id: impl Fn(&T) -> Uuid) -> Option<String> {
+        if i64::try_from(items.len()).ok()? < self.limit {
+            return None;
+        }
+        items.last().map(|last| encode(ws, id(last)))
+    }
+}
+
+fn encode(ws: WorkspaceId, last: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}.{}", ws.0.simple(), last.simple()))
+}
+
+fn decode(c: &str, ws: WorkspaceId) -> Result<Uuid, ServiceError> {
+    let bad = |message: &str| ServiceError::BadRequest {
+        field: "cursor",
+        message: message.to_owned(),
+    };
+    let raw = URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| bad("this cursor is malformed"))?;
+    let (w, last) = raw
+        .split_once('.')
+        .ok_or_else(|| bad("this cursor is malformed"))?;
+    let w = Uuid::parse_str(w).map_err(|_| bad("this cursor is malformed"))?;
+    if w != ws.0 {
+        return Err(bad("this cursor belongs to another workspace"));
+    }
+    Uuid::parse_str(last).map_err(|_| bad("this cursor is malformed"))
+}
+
+/// `{items, next_cursor}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_stay_in_their_workspace() {
+        let a = WorkspaceId(Uuid::now_v7());
+        let b = WorkspaceId(Uuid::now_v7());
+        let id = Uuid::now_v7();
+        let c = encode(a, id);
+        let q = PageQuery {
+            cursor: Some(c),
+            limit: None,
+        };
+        assert_eq!(Cursor::parse(&q, a).unwrap().after, Some(id));
+        assert!(matches!(
+            Cursor::parse(&q, b),
+            Err(ServiceError::BadRequest { .. })
+        ));
+        for bad in ["", "x", "!!", "YWJj"] {
+            let q = PageQuery {
+                cursor: Some(bad.into()),
+                limit: None,
+            };
+            let r = Cursor::parse(&q, a);
+            assert!(bad.is_empty() || r.is_err(), "{bad}");
+        }
+        for limit in [0, -1, 201] {
+            let q = PageQuery {
+                cursor: None,
+                limit: Some(limit),
+            };
+            assert!(Cursor::parse(&q, a).is_err());
+        }
+    }
+}
