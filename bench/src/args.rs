@@ -21,6 +21,18 @@ usage: tarello-bench auth [--secs 10] [--login-tasks 4,16] [--get-tasks 8]
   --attackers N      concurrent bad-login tasks, each from its own address
                      127.0.0.2, 127.0.0.3, … (default 200, at most 250)
   --bin PATH         the server binary (default <target dir>/release/tarello)
+
+usage: tarello-bench mixed [--secs 20] [--connections 32] [--workspaces 20]
+                           [--big-cards 5000] [--big-gets 50] [--warmup 3]
+                           [--bin target/release/tarello]
+
+  --secs N           length of the wrk run and of the pgbench run (default 20)
+  --connections N    wrk connections (one per wrk thread) and pgbench clients (default 32)
+  --workspaces N     seeded workspaces, each 5 people, 3 boards x 4 lists x 25 cards (default 20)
+  --big-cards N      cards on the big board (default 5000; 0 skips it)
+  --big-gets N       timed GETs of the big board (default 50)
+  --warmup N         seconds of wrk load before the timed run (default 3)
+  --bin PATH         the server binary (default <target dir>/release/tarello)
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +138,63 @@ impl AuthArgs {
     }
 }
 
+/// Flags of `tarello-bench mixed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MixedArgs {
+    pub secs: u64,
+    pub connections: u64,
+    pub workspaces: u64,
+    pub big_cards: u64,
+    pub big_gets: u64,
+    pub warmup: u64,
+    pub bin: Option<String>,
+}
+
+impl MixedArgs {
+    pub fn parse(raw: impl IntoIterator<Item = String>) -> anyhow::Result<Option<MixedArgs>> {
+        let mut a = MixedArgs {
+            secs: 20,
+            connections: 32,
+            workspaces: 20,
+            big_cards: 5_000,
+            big_gets: 50,
+            warmup: 3,
+            bin: None,
+        };
+        let mut it = raw.into_iter();
+        while let Some(flag) = it.next() {
+            let (name, inline) = match flag.split_once('=') {
+                Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+                None => (flag.clone(), None),
+            };
+            let mut value = |what: &str| -> anyhow::Result<String> {
+                match inline.clone() {
+                    Some(v) => Ok(v),
+                    None => it.next().with_context(|| format!("{what} needs a value")),
+                }
+            };
+            match name.as_str() {
+                "-h" | "--help" => return Ok(None),
+                "--secs" => a.secs = parse_count(&value("--secs")?)?.max(1),
+                "--connections" => a.connections = parse_count(&value("--connections")?)?.max(1),
+                "--workspaces" => a.workspaces = parse_count(&value("--workspaces")?)?.max(1),
+                "--big-cards" => a.big_cards = parse_count(&value("--big-cards")?)?,
+                "--big-gets" => a.big_gets = parse_count(&value("--big-gets")?)?.max(1),
+                "--warmup" => a.warmup = parse_count(&value("--warmup")?)?,
+                "--bin" => a.bin = Some(value("--bin")?),
+                other => bail!("unknown flag `{other}`\n{USAGE}"),
+            }
+        }
+        if a.connections > 128 {
+            bail!("--connections: at most 128 (one wrk thread each)");
+        }
+        if a.workspaces > 200 {
+            bail!("--workspaces: at most 200");
+        }
+        Ok(Some(a))
+    }
+}
+
 fn parse_count(s: &str) -> anyhow::Result<u64> {
     s.trim()
         .replace(['_', ','], "")
@@ -179,5 +248,22 @@ mod tests {
         let o = parse(&["--secs=3", "--login-tasks", "2", "--attackers", "20"]);
         assert_eq!((o.secs, o.login_tasks, o.attackers), (3, vec![2], 20));
         assert!(AuthArgs::parse(["--attackers".to_owned(), "300".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn mixed_flags() {
+        let parse = |a: &[&str]| {
+            MixedArgs::parse(a.iter().map(|s| (*s).to_owned()))
+                .unwrap()
+                .unwrap()
+        };
+        let d = parse(&[]);
+        assert_eq!(
+            (d.secs, d.connections, d.workspaces, d.big_cards, d.big_gets),
+            (20, 32, 20, 5_000, 50)
+        );
+        let o = parse(&["--secs=5", "--connections", "8", "--big-cards", "0"]);
+        assert_eq!((o.secs, o.connections, o.big_cards), (5, 8, 0));
+        assert!(MixedArgs::parse(["--connections".to_owned(), "500".to_owned()]).is_err());
     }
 }

@@ -1,6 +1,8 @@
 //! `tarello-bench`: the scale figures of the multi-tenant store, printed as a
 //! Markdown table; `tarello-bench auth`: login throughput and authenticated
-//! GET latency under a bad-login flood, against the real server binary.
+//! GET latency under a bad-login flood, against the real server binary;
+//! `tarello-bench mixed`: the mixed work-model load through HTTP (wrk) and
+//! the same transactions straight to PostgreSQL (pgbench), as a ratio.
 //! Figures are reported, never asserted; comparisons are ratios measured in
 //! the same run. See `bench/README.md`.
 #![forbid(unsafe_code)]
@@ -12,6 +14,7 @@ mod begin;
 mod diag;
 mod fleet;
 mod migration;
+mod mixed;
 mod progress;
 mod server;
 mod stats;
@@ -24,7 +27,7 @@ use tarello_store::migrate::{self, MigrationSet};
 use tarello_store::{Db, DbOptions, NoProgress, keyring, list_workspaces};
 use time::OffsetDateTime;
 
-use crate::args::{Args, AuthArgs, USAGE};
+use crate::args::{Args, AuthArgs, MixedArgs, USAGE};
 use crate::fleet::Fleet;
 use crate::stats::{Summary, ms, ratio, thousands, us};
 
@@ -44,6 +47,14 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         };
         return auth::run(args).await;
+    }
+    if raw.peek().is_some_and(|a| a == "mixed") {
+        raw.next();
+        let Some(args) = MixedArgs::parse(raw)? else {
+            eprint!("{USAGE}");
+            return Ok(());
+        };
+        return mixed::run(args).await;
     }
     let Some(args) = Args::parse(raw)? else {
         eprint!("{USAGE}");

@@ -34,6 +34,16 @@ impl Server {
     /// Runs `migrate`, starts `serve` on a free loopback port and waits for
     /// `/healthz`.
     pub async fn start(bin: &Path, tdb: &TestDb) -> anyhow::Result<Server> {
+        Self::start_with(bin, tdb, &[]).await
+    }
+
+    /// As [`Server::start`], with `extra` settings (`TARELLO_*` variables)
+    /// added to the server's environment.
+    pub async fn start_with(
+        bin: &Path,
+        tdb: &TestDb,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<Server> {
         if !bin.is_file() {
             bail!(
                 "no server binary at {}: build it with `cargo build --release -p tarello` (bench/run auth does)",
@@ -56,6 +66,14 @@ impl Server {
             ("TARELLO_LISTEN".to_owned(), format!("127.0.0.1:{port}")),
             ("TARELLO_LOG_LEVEL".to_owned(), "warn".to_owned()),
         ];
+        let env: Vec<(String, String)> = env
+            .into_iter()
+            .chain(
+                extra
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            )
+            .collect();
         let command = |args: &[&str]| {
             let mut c = Command::new(bin);
             for (k, _) in std::env::vars_os() {

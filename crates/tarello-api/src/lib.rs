@@ -7,11 +7,14 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod body_limit;
 mod client_ip;
+mod documents;
 mod error;
 mod extract;
 mod health;
 mod middleware;
+pub mod openapi;
 mod problem;
 mod router;
 mod routes;

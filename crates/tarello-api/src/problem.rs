@@ -8,21 +8,32 @@ use serde::Serialize;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// One refused field: `field` is its path in the body or the query
+/// parameter's name (empty when the body as a whole is refused).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem: every error response, as `application/problem+json`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// A stable relative URI, `/problems/<code>`.
     #[serde(rename = "type")]
+    #[schema(example = "/problems/not-found")]
     pub type_uri: String,
     pub title: String,
+    /// The HTTP status, repeated.
     pub status: u16,
+    /// The last segment of `type`, for clients that switch on a string.
+    #[schema(example = "not-found")]
     pub code: String,
+    /// For humans; never holds internals.
     pub detail: String,
+    /// The fields that were refused (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
 }
 

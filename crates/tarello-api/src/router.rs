@@ -6,13 +6,11 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::{Router, middleware as axum_mw};
 use tarello_store::Db;
 use tarello_store::migrate::MigrationSet;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -21,8 +19,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::middleware;
 use crate::problem::Problem;
-use crate::{health, middleware};
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -54,23 +52,29 @@ impl MakeRequestId for MakeRequestUuidV7 {
 
 pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
+    // Every route of the API goes through the OpenAPI router, so the
+    // document cannot miss one (see `crate::openapi`).
+    let (api, doc) = crate::openapi::api().split_for_parts();
+    let limits = crate::body_limit::BodyLimits {
+        json: opts.body_limit,
+        upload: state
+            .services
+            .max_upload_bytes()
+            .map_or(opts.body_limit, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
+    };
     let mut app = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest(
-            "/api/v1",
-            crate::routes::auth::router()
-                .merge(crate::routes::me::router())
-                .merge(crate::routes::workspaces::router())
-                .merge(crate::routes::boards::router())
-                .merge(crate::routes::lists::router())
-                .merge(crate::routes::cards::router()),
-        )
-        .merge(crate::routes::public::router())
+        .merge(api)
+        .merge(crate::openapi::docs_router(&doc))
         .fallback(|| async { Problem::for_status(StatusCode::NOT_FOUND).into_response() })
         .with_state(state)
         .layer(DefaultBodyLimit::max(opts.body_limit))
-        .layer(RequestBodyLimitLayer::new(opts.body_limit))
+        // Per route: the attachment upload has its own, larger limit.
+        .layer(axum_mw::from_fn_with_state(
+            limits,
+            crate::body_limit::limit_body,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             opts.request_timeout,

@@ -78,6 +78,19 @@ pub enum CryptoError {
         /// Which kind of key was malformed.
         what: &'static str,
     },
+    /// A file blob did not verify: damaged, truncated, reordered, extended
+    /// or under another key.
+    #[error("file could not be decrypted: damaged, truncated or not this file's")]
+    FileDecrypt,
+    /// A stored file key is not of the form `k1:<version>:<base64url>`.
+    #[error("stored file key is not in the k1:<version>:<key> format")]
+    MalformedFileKey,
+    /// A wrapped file key did not authenticate for this attachment.
+    #[error("file key could not be unwrapped: wrong key, wrong attachment, or damaged")]
+    FileKeyUnwrap,
+    /// More segments than a 32-bit counter can number.
+    #[error("file is too long to encrypt")]
+    FileTooLong,
     /// A primitive reported an error that its inputs rule out.
     #[error("internal crypto error: {what}")]
     Internal {

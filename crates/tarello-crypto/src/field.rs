@@ -157,6 +157,11 @@ impl FieldCipher {
         self.primary
     }
 
+    /// The data key of `version` (for file-key wrapping in `file.rs`).
+    pub(crate) fn key(&self, version: i32) -> Option<&DataKey> {
+        self.keys.get(&version)
+    }
+
     /// All loaded versions, ascending.
     pub fn versions(&self) -> Vec<i32> {
         self.keys.keys().copied().collect()

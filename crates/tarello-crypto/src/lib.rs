@@ -21,6 +21,7 @@
 mod datakey;
 mod error;
 mod field;
+pub mod file;
 pub mod jwt;
 mod kek;
 pub mod otp;
@@ -33,6 +34,7 @@ pub use error::CryptoError;
 pub use field::{
     FIELD_PREFIX, FIELD_SALT, FieldCipher, FieldPlace, fernet_key_for, stored_version,
 };
+pub use file::{Decryptor, Encryptor, FileKey, FilePlace};
 pub use jwt::{Lane, PublicKey, SigningKey, TokenError, WorkspaceClaims};
 pub use kek::{KEY_LEN, KekSet};
 pub use otp::{OneTimeCode, hash_token, random_token, verify_code};

@@ -39,17 +39,22 @@ pub struct LoginInput {
     pub recovery_code: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Tokens {
+    #[schema(value_type = String)]
     pub access_token: SecretString,
+    #[schema(value_type = String)]
     pub refresh_token: SecretString,
+    /// `Bearer`.
+    #[schema(value_type = String, example = "Bearer")]
     pub token_type: &'static str,
     pub expires_in: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub session_id: Uuid,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: Uuid,
     #[serde(with = "time::serde::rfc3339")]
@@ -589,5 +594,51 @@ impl Services {
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
         Ok((u.user_id, u.email, u.name))
+    }
+
+    /// `DELETE /me`: needs the password (and a second factor when on).
+    /// Refused with LastAdmin while the account is the last active admin
+    /// of a workspace.
+    pub async fn delete_account(
+        &self,
+        session: &SessionRow,
+        password: SecretString,
+        code: Option<&str>,
+        client: &Client,
+    ) -> Result<(), ServiceError> {
+        let user = users::by_id(&self.db, session.user_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        self.reserve_attempt(&user.email, client).await?;
+        let pw_ok = self
+            .hasher
+            .verify(password, user.password_hash.clone())
+            .await?
+            .ok;
+        let second_ok = !user.totp_enabled
+            || match code {
+                Some(c) => {
+                    pw_ok
+                        && (self.check_totp(&user, c, false).await?
+                            || self.check_recovery(&user, c).await?)
+                }
+                None => false,
+            };
+        if !(pw_ok && second_ok) {
+            return Err(ServiceError::BadCredentials);
+        }
+        self.settle_attempt(&user.email, client).await?;
+        match tarello_store::identity::deletion::delete_account(&self.db, user.user_id, self.now())
+            .await?
+        {
+            tarello_store::identity::deletion::Deletion::Done => {
+                self.event("account.deleted", Some(user.user_id), client)
+                    .await;
+                Ok(())
+            }
+            tarello_store::identity::deletion::Deletion::LastAdmin(_) => {
+                Err(ServiceError::LastAdmin)
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::workspaces::MACHINE_PREFIX;
 use crate::{Caller, Client, ServiceError, Services};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiTokenView {
     pub id: Uuid,
     pub name: String,
@@ -25,11 +25,12 @@ pub struct ApiTokenView {
     pub revoked: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NewApiToken {
     #[serde(flatten)]
     pub view: ApiTokenView,
     /// Shown once.
+    #[schema(value_type = String)]
     pub token: SecretString,
 }
 

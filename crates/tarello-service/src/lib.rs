@@ -7,6 +7,7 @@ mod api_tokens;
 mod clock;
 mod email;
 mod error;
+mod invitations;
 mod mail;
 mod members;
 mod passwords;
@@ -21,11 +22,12 @@ pub use api_tokens::{ApiTokenView, NewApiToken};
 pub use clock::{Clock, SystemClock};
 pub use email::Email;
 pub use error::ServiceError;
+pub use invitations::{AcceptInput, InvitationInput, InvitationView};
 pub use mail::{Mailer, Outbox};
 pub use members::MemberView;
 pub use totp::Enrolment;
 pub use work::*;
-pub use workspaces::{Caller, WorkspaceToken, WorkspaceView};
+pub use workspaces::{Caller, SettingsInput, WorkspaceDetail, WorkspaceToken, WorkspaceView};
 
 use tarello_crypto::{KekSet, PasswordParams};
 use tarello_store::Db;
@@ -85,6 +87,8 @@ pub struct Services {
     pub(crate) migrations: Arc<tarello_store::migrate::MigrationSet>,
     /// The control data key's cipher and code pepper, unwrapped on first use.
     pub(crate) control: Arc<tokio::sync::OnceCell<ControlSecrets>>,
+    /// Attachment storage and settings (see `Services::with_attachments`).
+    pub(crate) files: Option<Arc<work::Files>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -111,6 +115,7 @@ impl Services {
             hasher: Arc::new(hasher),
             migrations: Arc::new(tarello_store::migrate::MigrationSet::builtin()),
             control: Arc::new(tokio::sync::OnceCell::new()),
+            files: None,
         })
     }
 

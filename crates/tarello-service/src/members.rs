@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{Caller, Client, ServiceError, Services};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MemberView {
     pub user_id: Uuid,
     pub email: String,

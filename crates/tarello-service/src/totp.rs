@@ -12,9 +12,13 @@ use uuid::Uuid;
 
 use crate::{Client, ServiceError, Services};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Enrolment {
+    /// Base32, for typing into an authenticator.
+    #[schema(value_type = String)]
     pub secret: SecretString,
+    /// `otpauth://totp/...`, for a QR code.
+    #[schema(value_type = String)]
     pub otpauth_uri: SecretString,
 }
 

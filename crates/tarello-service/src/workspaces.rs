@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{ServiceError, Services};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkspaceView {
     pub id: Uuid,
     pub slug: String,
@@ -24,9 +24,10 @@ pub struct WorkspaceView {
     pub role: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WorkspaceToken {
     pub access_token: String,
+    #[schema(value_type = String, example = "Bearer")]
     pub token_type: &'static str,
     pub expires_in: i64,
 }
@@ -274,27 +275,104 @@ impl Services {
     }
 }
 
+/// `PATCH /workspaces/{ws}`: any subset of the settings.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsInput {
+    pub name: Option<String>,
+    pub plan: Option<String>,
+    pub require_2fa: Option<bool>,
+    /// An IANA zone, e.g. `Europe/Brussels`.
+    pub timezone: Option<String>,
+    /// ISO 4217, e.g. `EUR`.
+    pub currency: Option<String>,
+}
+
+/// `GET /workspaces/{ws}`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkspaceDetail {
+    pub id: Uuid,
+    pub slug: String,
+    /// The caller's role.
+    pub role: &'static str,
+    /// `human` or `machine`: how the caller authenticated.
+    pub lane: &'static str,
+    pub name: String,
+    /// `free`, `pro` or `business`.
+    pub plan: String,
+    pub require_2fa: bool,
+    pub timezone: String,
+    pub currency: String,
+}
+
+const WORKSPACE_NAME: crate::TextRule = crate::TextRule::line("name", 1, 200);
+
 impl Services {
-    /// `PATCH /workspaces/{ws}` (for now: `require_2fa`). Admins, people only.
+    pub async fn workspace_detail(&self, caller: &Caller) -> Result<WorkspaceDetail, ServiceError> {
+        caller.authorize(Action::WorkspaceRead)?;
+        let s = tarello_store::settings(&self.db, caller.workspace.id).await?;
+        Ok(WorkspaceDetail {
+            id: caller.workspace.id.0,
+            slug: caller.workspace.slug.clone(),
+            role: caller.role.as_str(),
+            lane: caller.lane.as_str(),
+            name: s.name,
+            plan: s.plan,
+            require_2fa: s.require_2fa,
+            timezone: s.timezone,
+            currency: s.currency,
+        })
+    }
+
+    /// `PATCH /workspaces/{ws}`. Admins, people only.
     pub async fn update_workspace_settings(
         &self,
         caller: &Caller,
-        require_2fa: Option<bool>,
-    ) -> Result<(), ServiceError> {
+        input: &SettingsInput,
+    ) -> Result<WorkspaceDetail, ServiceError> {
         caller.authorize(Action::WorkspaceSettingsUpdate)?;
-        if let Some(on) = require_2fa {
-            if on {
-                // Do not let an admin lock themselves out.
-                let me =
-                    tarello_store::identity::users::by_id(&self.db, caller.principal_id).await?;
-                if !me.is_some_and(|u| u.totp_enabled) {
-                    return Err(ServiceError::Conflict(
-                        "turn on two-factor authentication for yourself before requiring it of everyone".into(),
-                    ));
-                }
-            }
-            tarello_store::set_require_2fa(&self.db, caller.workspace.id, on).await?;
+        let name = WORKSPACE_NAME.check_opt(input.name.as_deref())?;
+        if let Some(plan) = &input.plan
+            && !matches!(plan.as_str(), "free" | "pro" | "business")
+        {
+            return Err(ServiceError::Invalid {
+                field: "plan",
+                message: "plan is free, pro or business".into(),
+            });
         }
-        Ok(())
+        if let Some(tz) = &input.timezone
+            && (tz.len() > 64 || !tarello_store::timezone_exists(&self.db, tz).await?)
+        {
+            return Err(ServiceError::Invalid {
+                field: "timezone",
+                message: "timezone is an IANA time zone name such as Europe/Brussels".into(),
+            });
+        }
+        if let Some(c) = &input.currency
+            && !(c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            return Err(ServiceError::Invalid {
+                field: "currency",
+                message: "currency is an ISO 4217 code such as EUR".into(),
+            });
+        }
+        if input.require_2fa == Some(true) {
+            // Do not let an admin lock themselves out.
+            let me = tarello_store::identity::users::by_id(&self.db, caller.principal_id).await?;
+            if !me.is_some_and(|u| u.totp_enabled) {
+                return Err(ServiceError::Conflict(
+                    "turn on two-factor authentication for yourself before requiring it of everyone".into(),
+                ));
+            }
+        }
+        let patch = tarello_store::SettingsPatch {
+            name,
+            plan: input.plan.as_deref(),
+            require_2fa: input.require_2fa,
+            timezone: input.timezone.as_deref(),
+            currency: input.currency.as_deref(),
+        };
+        tarello_store::update_settings(&self.db, caller.workspace.id, &patch).await?;
+        self.workspace_detail(caller).await
     }
 }

@@ -380,6 +380,18 @@ pub async fn rotate_workspace_key(
             progress.advance(batch.len() as u64);
         }
     }
+    // Attachments' file keys are wrapped by the data key too: re-wrap them
+    // before the old version is retired, or the files become unreadable.
+    loop {
+        let mut tx = TenantTx::begin(db, ws.id).await?;
+        let n = crate::repo::attachment::rewrap_file_keys(&mut tx, &cipher, BATCH).await?;
+        tx.commit().await?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+        progress.advance(n);
+    }
     let retired: Vec<i32> = sqlx::query_scalar(
         "UPDATE control.workspace_key SET retired_at = $3 \
          WHERE workspace_id = $1 AND version <> $2 AND retired_at IS NULL RETURNING version",

@@ -14,6 +14,7 @@
 
 mod db;
 mod error;
+pub mod file_token;
 mod ident;
 pub mod identity;
 pub mod keyring;
@@ -34,4 +35,7 @@ pub use progress::{NoProgress, Progress};
 pub use provision::create_workspace;
 pub use sqlx::postgres::PgConnectOptions;
 pub use tenant::TenantTx;
-pub use workspace::{Workspace, find_workspace, list_workspaces, requires_2fa, set_require_2fa};
+pub use workspace::{
+    Settings, SettingsPatch, Workspace, find_workspace, find_workspace_by_id, list_workspaces,
+    requires_2fa, set_require_2fa, settings, timezone_exists, update_settings,
+};

@@ -113,6 +113,26 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "TARELLO_TRUSTED_PROXIES",
         "proxies whose X-Forwarded-For is believed (IPs or CIDRs; default none)",
     ),
+    (
+        "max_upload_bytes",
+        "TARELLO_MAX_UPLOAD_BYTES",
+        "largest attachment accepted (default 25 MiB)",
+    ),
+    (
+        "download_ttl_secs",
+        "TARELLO_DOWNLOAD_TTL_SECS",
+        "lifetime of an attachment download link (default 300)",
+    ),
+    (
+        "files_origin",
+        "TARELLO_FILES_ORIGIN",
+        "origin of attachment download links, e.g. https://files.example.com (default: this server, relative links)",
+    ),
+    (
+        "blob_dir",
+        "TARELLO_BLOB_DIR",
+        "where encrypted attachments are stored (default <data_dir>/blobs)",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +161,8 @@ pub struct Config {
     pub smtp_url: Option<SecretString>,
     pub auth: tarello_service::AuthConfig,
     pub mail_from: String,
+    pub attachments: tarello_service::AttachmentConfig,
+    pub blob_dir: Option<PathBuf>,
     /// Where each value came from, for `config show`.
     pub sources: BTreeMap<&'static str, String>,
 }
@@ -388,6 +410,18 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
             tarello_api::TrustedProxies::default()
         }),
     };
+    let attachments = tarello_service::AttachmentConfig {
+        max_upload_bytes: parse_num("max_upload_bytes", 25 << 20, 1, 1 << 40, &mut errors),
+        link_ttl_secs: i64::try_from(parse_num("download_ttl_secs", 300, 1, 86_400, &mut errors))
+            .unwrap_or(300),
+        files_origin: match get("files_origin") {
+            None => String::new(),
+            Some(v) => files_origin(&v).unwrap_or_else(|e| {
+                errors.push(format!("{}: {e}", label("files_origin")));
+                String::new()
+            }),
+        },
+    };
 
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
@@ -410,13 +444,38 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
         smtp_url,
         auth,
         mail_from,
+        attachments,
+        blob_dir: get("blob_dir").map(PathBuf::from),
         sources,
     })
+}
+
+/// `http(s)://host[:port][/prefix]`, without a trailing slash: download
+/// links are `<origin>/files/<token>`.
+fn files_origin(v: &str) -> Result<String, String> {
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{v}` must start with https:// or http://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    let clean = |c: char| c.is_ascii_graphic() && !matches!(c, '?' | '#' | '@' | '\\' | '"');
+    if host.is_empty() || !v.chars().all(clean) {
+        return Err(format!(
+            "`{v}` is not an origin such as https://files.example.com"
+        ));
+    }
+    Ok(v.trim_end_matches('/').to_owned())
 }
 
 impl Config {
     pub fn embedded(&self) -> bool {
         self.database_url.is_none()
+    }
+
+    pub fn blob_dir_path(&self) -> PathBuf {
+        self.blob_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs"))
     }
 
     pub fn kek_file_path(&self) -> PathBuf {
@@ -480,6 +539,22 @@ impl Config {
             ("smtp_url", secret(&self.smtp_url)),
             ("mail_from", format!("{:?}", self.mail_from)),
             ("trusted_proxies", format!("\"{}\"", self.trusted_proxies)),
+            (
+                "max_upload_bytes",
+                self.attachments.max_upload_bytes.to_string(),
+            ),
+            (
+                "download_ttl_secs",
+                self.attachments.link_ttl_secs.to_string(),
+            ),
+            (
+                "files_origin",
+                format!("{:?}", self.attachments.files_origin),
+            ),
+            (
+                "blob_dir",
+                format!("{:?}", self.blob_dir_path().display().to_string()),
+            ),
         ];
         let mut out = String::new();
         for (k, v) in lines {
@@ -601,6 +676,47 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.0.len(), 2, "{err}");
+    }
+
+    #[test]
+    fn attachment_settings_parse_with_defaults() {
+        let c = load(None, &[]).unwrap();
+        assert_eq!(c.attachments.max_upload_bytes, 25 * 1024 * 1024);
+        assert_eq!(c.attachments.link_ttl_secs, 300);
+        assert_eq!(c.attachments.files_origin, "");
+        assert_eq!(c.blob_dir_path(), PathBuf::from("./tarello-data/blobs"));
+        let c = load(
+            None,
+            &env(&[
+                ("TARELLO_MAX_UPLOAD_BYTES", "1000"),
+                ("TARELLO_DOWNLOAD_TTL_SECS", "2"),
+                ("TARELLO_FILES_ORIGIN", "https://files.example.com/"),
+                ("TARELLO_BLOB_DIR", "/srv/blobs"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.attachments.max_upload_bytes, 1000);
+        assert_eq!(c.attachments.link_ttl_secs, 2);
+        assert_eq!(c.attachments.files_origin, "https://files.example.com");
+        assert_eq!(c.blob_dir_path(), PathBuf::from("/srv/blobs"));
+        let err = load(
+            None,
+            &env(&[
+                ("TARELLO_FILES_ORIGIN", "files.example.com"),
+                ("TARELLO_MAX_UPLOAD_BYTES", "0"),
+                ("TARELLO_DOWNLOAD_TTL_SECS", "999999"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        for bad in [
+            "https://",
+            "https://a b",
+            "https://x/?q",
+            "javascript:alert(1)",
+        ] {
+            assert!(files_origin(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -97,6 +97,14 @@ impl Runtime {
     }
 }
 
+/// The attachment store: encrypted files under the blob directory.
+pub fn open_blobs(cfg: &Config) -> anyhow::Result<std::sync::Arc<dyn tarello_blobs::BlobStore>> {
+    let dir = cfg.blob_dir_path();
+    let store = tarello_blobs::LocalDir::new(&dir)
+        .with_context(|| format!("TARELLO_BLOB_DIR: cannot use {}", dir.display()))?;
+    Ok(std::sync::Arc::new(store))
+}
+
 async fn embedded(cfg: &Config) -> anyhow::Result<(DbOptions, Cluster)> {
     let bins = PgBinaries::discover_with(cfg.pg_bindir.clone())?;
     let dir = cfg.data_dir.join("postgres");

@@ -1,24 +1,36 @@
 //! `/workspaces/{ws}/lists/{id}`: rename/move, delete, and new cards.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{patch, post};
-use axum::{Json, Router};
-use tarello_service::{CardInput, ListPatchInput};
+use tarello_service::{CardInput, CardView, ListPatchInput, ListView};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::WorkspaceCaller;
 use crate::error::ApiError;
+use crate::openapi::{ConflictProblem, JsonBodyProblems, WorkspaceProblems, WsId};
 use crate::router::AppState;
 use crate::{ApiJson, ApiPath};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/workspaces/{ws}/lists/{id}", patch(update).delete(remove))
-        .route("/workspaces/{ws}/lists/{id}/cards", post(create_card))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(update, remove))
+        .routes(routes!(create_card))
 }
 
+/// Renames or moves a list. With `version`, only if the list is still at
+/// that version.
+#[utoipa::path(patch, path = "/workspaces/{ws}/lists/{id}", tag = "lists",
+    params(WsId),
+    request_body = ListPatchInput,
+    responses(
+        (status = 200, description = "The list as changed.", body = ListView),
+        WorkspaceProblems, JsonBodyProblems, ConflictProblem,
+    ),
+    security(("workspace" = [])))]
 async fn update(
     State(s): State<AppState>,
     WorkspaceCaller(c): WorkspaceCaller,
@@ -28,6 +40,11 @@ async fn update(
     Ok(Json(s.services.update_list(&c, id, &b).await?))
 }
 
+/// Deletes a list with its cards.
+#[utoipa::path(delete, path = "/workspaces/{ws}/lists/{id}", tag = "lists",
+    params(WsId),
+    responses((status = 204, description = "Deleted."), WorkspaceProblems),
+    security(("workspace" = [])))]
 async fn remove(
     State(s): State<AppState>,
     WorkspaceCaller(c): WorkspaceCaller,
@@ -37,6 +54,15 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Adds a card to the list, at `position` or at the end.
+#[utoipa::path(post, path = "/workspaces/{ws}/lists/{id}/cards", tag = "cards",
+    params(WsId),
+    request_body = CardInput,
+    responses(
+        (status = 201, description = "The new card.", body = CardView),
+        WorkspaceProblems, JsonBodyProblems,
+    ),
+    security(("workspace" = [])))]
 async fn create_card(
     State(s): State<AppState>,
     WorkspaceCaller(c): WorkspaceCaller,

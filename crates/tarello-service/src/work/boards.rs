@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use tarello_domain::policy::{Action, Principal, authorize};
 use tarello_store::identity::members;
 use tarello_store::repo::board::{self, Board, BoardPatch, NewBoard, Updated};
+use tarello_store::repo::export;
 use tarello_store::repo::target::Target;
 use tarello_store::{TenantTx, public_board};
 use time::OffsetDateTime;
@@ -19,7 +20,9 @@ use crate::{Caller, ServiceError, Services};
 const NAME: TextRule = TextRule::line("name", 1, 200);
 const DESCRIPTION: TextRule = TextRule::text("description", 0, 10_000);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+/// Who sees a board: its members, the whole workspace, or everyone (a
+/// public page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
     Private,
@@ -41,17 +44,21 @@ fn default_visibility() -> Visibility {
     Visibility::Workspace
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoardInput {
+    /// 1 to 200 characters, one line.
     pub name: String,
+    /// Up to 10,000 characters.
     #[serde(default)]
     pub description: String,
+    /// `workspace` when absent.
     #[serde(default = "default_visibility")]
+    #[schema(default = "workspace")]
     pub visibility: Visibility,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoardPatchInput {
     pub name: Option<String>,
@@ -61,15 +68,17 @@ pub struct BoardPatchInput {
     pub version: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BoardView {
     pub id: Uuid,
     pub name: String,
     pub description: String,
+    #[schema(value_type = Visibility)]
     pub visibility: String,
     /// The public page's id, while the board is public.
     pub public_id: Option<String>,
     pub version: i32,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -262,6 +271,25 @@ impl Services {
             Some(m) if m.active => Ok(()),
             _ => Err(ServiceError::NotFound),
         }
+    }
+
+    /// `GET /boards/{id}/export`: everything on the board as JSON text.
+    pub async fn export_board(
+        &self,
+        caller: &Caller,
+        board_id: Uuid,
+    ) -> Result<String, ServiceError> {
+        let mut tx = self.tenant(caller).await?;
+        let grant = permit(
+            &mut tx,
+            caller,
+            Action::BoardExport,
+            Target::Board(board_id),
+        )
+        .await?;
+        let doc = found(export::board(&mut tx, &grant, board_id).await?)?;
+        tx.commit().await?;
+        Ok(doc)
     }
 
     /// `GET /public/boards/{public_id}`: no login; only public boards.

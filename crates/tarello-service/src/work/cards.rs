@@ -21,15 +21,19 @@ const EMBEDDED_COMMENTS: i64 = 50;
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardInput {
+    /// 1 to 500 characters, one line.
     pub title: String,
     /// Markdown source, stored as text and never rendered by the server.
     #[serde(default)]
     pub description: String,
+    /// `YYYY-MM-DD`.
     #[serde(default, with = "iso_date::option")]
     pub due_date: Option<Date>,
+    /// The slot among the list's unarchived cards (0 = top); the end when absent.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub position: Option<i64>,
 }
 
@@ -42,40 +46,54 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// A date, `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(value_type = String, format = Date)]
 pub struct IsoDate(#[serde(with = "iso_date")] pub Date);
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardPatchInput {
     /// The version the edit is based on (required: a stale one is 409).
     pub version: i32,
     pub title: Option<String>,
     pub description: Option<String>,
+    /// `YYYY-MM-DD`; `null` clears it; absent leaves it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<Option<IsoDate>>,
     pub archived: Option<bool>,
     /// Move to this list (on the same board).
     pub list_id: Option<Uuid>,
     /// Slot among the target list's unarchived cards (0 = top).
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub position: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Card search filters (all optional, combined with AND) and the page.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CardQuery {
     pub board_id: Option<Uuid>,
     pub list_id: Option<Uuid>,
     pub tag_id: Option<Uuid>,
+    /// Due on or after (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub due_from: Option<IsoDate>,
+    /// Due on or before (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
     pub due_to: Option<IsoDate>,
     pub archived: Option<bool>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CardView {
     pub id: Uuid,
     pub board_id: Uuid,
@@ -84,6 +102,7 @@ pub struct CardView {
     pub description: String,
     #[serde(with = "iso_date::option")]
     pub due_date: Option<Date>,
+    /// The rank key: cards sort by it, byte-wise.
     pub rank: String,
     pub archived: bool,
     pub version: i32,

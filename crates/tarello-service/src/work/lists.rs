@@ -15,23 +15,28 @@ const NAME: TextRule = TextRule::line("name", 1, 200);
 /// Slots beyond this are refused rather than silently clamped.
 pub const MAX_INDEX: i64 = 1_000_000;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListInput {
+    /// 1 to 200 characters, one line.
     pub name: String,
     /// The slot (0 = first); the end when absent.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub position: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListPatchInput {
     pub name: Option<String>,
+    /// Move to this slot (0 = first).
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub position: Option<i64>,
+    /// When given, the update applies only at this version (else 409).
     pub version: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ListView {
     pub id: Uuid,
     pub board_id: Uuid,

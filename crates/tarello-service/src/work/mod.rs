@@ -6,17 +6,29 @@
 //! Ids the caller cannot see answer NotFound — before any role check, so a
 //! refusal never tells that a hidden row exists.
 
+mod attachments;
 mod boards;
 mod cards;
+mod comments;
+mod downloads;
 mod lists;
 mod page;
+mod tags;
 mod text;
+mod time_entries;
+mod viewers;
 
-pub use boards::{BoardInput, BoardPatchInput, BoardView};
+pub(crate) use attachments::Files;
+pub use attachments::{AttachmentConfig, AttachmentView, UploadError, UploadQuery};
+pub use boards::{BoardInput, BoardPatchInput, BoardView, Visibility};
 pub use cards::{CardInput, CardPatchInput, CardQuery, CardView};
+pub use comments::{CommentInput, CommentView};
+pub use downloads::{Download, served_type};
 pub use lists::{ListInput, ListPatchInput, ListView};
 pub use page::{Cursor, Page, PageQuery};
+pub use tags::{TagInput, TagView};
 pub use text::TextRule;
+pub use time_entries::{TimeEntryInput, TimeEntryPatchInput, TimeEntryView};
 
 use tarello_domain::policy::{Action, Grant};
 use tarello_store::TenantTx;

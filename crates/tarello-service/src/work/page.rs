@@ -13,9 +13,13 @@ use crate::ServiceError;
 pub const DEFAULT_LIMIT: i64 = 50;
 
 /// `?cursor=&limit=` as received.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -75,9 +79,10 @@ fn decode(c: &str, ws: WorkspaceId) -> Result<Uuid, ServiceError> {
 }
 
 /// `{items, next_cursor}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The cursor of the next page; `null` on the last one.
     pub next_cursor: Option<String>,
 }
 

@@ -38,6 +38,18 @@ pub async fn add(
     role: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    let mut conn = db.app().acquire().await?;
+    add_on(&mut conn, ws, user_id, role, now).await
+}
+
+/// `add` on a given connection (inside the caller's transaction).
+pub(crate) async fn add_on(
+    conn: &mut sqlx::PgConnection,
+    ws: WorkspaceId,
+    user_id: Uuid,
+    role: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     // Tokens carry whole seconds (`iat`); a new membership counts from the
     // start of its second so a token asked for right after is not refused.
     let now = now.replace_nanosecond(0).unwrap_or(now);
@@ -49,7 +61,7 @@ pub async fn add(
     .bind(user_id)
     .bind(role)
     .bind(now)
-    .execute(db.app())
+    .execute(conn)
     .await?;
     Ok(())
 }

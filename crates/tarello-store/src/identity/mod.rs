@@ -6,7 +6,9 @@
 
 pub mod api_tokens;
 pub mod codes;
+pub mod deletion;
 pub mod events;
+pub mod invitations;
 pub mod members;
 pub mod sessions;
 pub mod signing;

@@ -3,11 +3,17 @@
 //! Queries name their columns (never `SELECT *`) so a cached statement keeps
 //! its result shape when workspaces are on different schema versions.
 
+pub mod attachment;
 pub mod board;
 pub mod card;
+pub mod comment;
+pub mod export;
 pub mod integration;
 pub mod list;
 mod scope;
+pub mod tag;
 pub mod target;
+pub mod time_entry;
+pub mod viewer;
 
 pub use scope::MAX_PAGE;

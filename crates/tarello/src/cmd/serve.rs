@@ -35,7 +35,8 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
                 &cfg.mail_from,
             )),
         },
-    )?;
+    )?
+    .with_attachments(runtime::open_blobs(cfg)?, cfg.attachments.clone());
     let app = tarello_api::router(
         AppState {
             db: rt.db.clone(),

@@ -3,6 +3,7 @@
 //! or the binary's own embedded one).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod account_deletion;
 mod common;
 mod config;
 mod embedded;
@@ -15,10 +16,18 @@ mod identity_sessions;
 mod identity_workspaces;
 mod keys;
 mod machine;
+mod matrix;
 mod members;
+mod openapi;
 mod personas;
 mod rehash;
 mod signing;
 mod smtp;
 mod totp;
+mod work_attachments;
 mod work_boards;
+mod work_comments;
+mod work_large;
+mod work_tags;
+mod work_time;
+mod work_workspace;

@@ -256,7 +256,7 @@ async fn a_workspace_can_require_two_factor_of_its_members() {
         patch(admin_ws.clone(), json!({"require_2fa": true}))
             .await
             .0,
-        204
+        200
     );
 
     // A member without two-factor gets no workspace token, and is told what to do.

@@ -1,0 +1,21 @@
+-- DELETE /workspaces/{ws}/cards/{id}/tags/{tag_id}: remove a tag (one statement)
+-- One transaction of tarello-bench mixed's pgbench side (see bench/README.md):
+-- the membership check (joined with the bench's id tables so the random
+-- ids cost no extra round trip), the tenant transaction (set_config of role
+-- and search_path), then the store's statements for this request.
+\set n random(1, :ncards)
+\set u random(1, 4)
+\set tg random(1, :ntags)
+SELECT p.ws_role, p.ws_schema, wu.user_id AS uid, m.role = 'admin' AS sees_all,
+       m.active, m.changed_at, p.card_id, wt.tag_id
+  FROM bench_mixed.pick p
+  JOIN bench_mixed.ws_user wu ON wu.ws_n = p.ws_n AND wu.k = :u
+  JOIN control.membership m ON m.workspace_id = p.ws_id AND m.user_id = wu.user_id
+  JOIN bench_mixed.ws_tag wt ON wt.ws_n = p.ws_n AND wt.k = :tg
+ WHERE p.n = :n \gset
+BEGIN;
+SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true);
+DELETE FROM card_tag ct USING card c JOIN board b ON b.board_id = c.board_id
+ WHERE ct.card_id = c.card_id AND ct.tag_id = :tag_id AND c.card_id = :card_id AND (:sees_all::bool OR b.visibility <> 'private' OR EXISTS (SELECT 1 FROM board_member bm
+   WHERE bm.board_id = b.board_id AND bm.user_id = :uid::uuid));
+COMMIT;

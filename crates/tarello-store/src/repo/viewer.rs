@@ -1,0 +1,69 @@
+//! Card viewers: people following a card. The card is reached through its
+//! board, which the grant must see; that the user is an active member of
+//! the workspace is the service's check (it lives in the control plane).
+
+use tarello_domain::policy::{Action, Grant};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::comment::gone_is_none;
+use super::scope::{require, visible};
+use crate::{StoreError, TenantTx};
+
+/// Adds a viewer. `None` when the card is not on a board the grant can
+/// see; `Some(false)` when the user already was one, `Some(true)` when
+/// added.
+pub async fn add(
+    tx: &mut TenantTx,
+    grant: &Grant,
+    card_id: Uuid,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<Option<bool>, StoreError> {
+    require(grant, Action::ViewerAdd)?;
+    let q = concat!(
+        "WITH target AS (SELECT c.card_id FROM card c JOIN board b ON b.board_id = c.board_id \
+         WHERE c.card_id = $3 AND ",
+        visible!(),
+        "), added AS (INSERT INTO card_viewer (card_id, user_id, added_at) \
+         SELECT card_id, $4, $5 FROM target ON CONFLICT DO NOTHING RETURNING 1) \
+         SELECT EXISTS (SELECT 1 FROM target), EXISTS (SELECT 1 FROM added)"
+    );
+    let r: Result<Option<(bool, bool)>, _> = sqlx::query_as(q)
+        .bind(grant.sees_all_boards())
+        .bind(grant.principal_id())
+        .bind(card_id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(tx.conn())
+        .await;
+    Ok(match gone_is_none(r)? {
+        Some((true, added)) => Some(added),
+        _ => None,
+    })
+}
+
+/// Removes a viewer; false when the card is not visible or the user was
+/// not a viewer.
+pub async fn remove(
+    tx: &mut TenantTx,
+    grant: &Grant,
+    card_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, StoreError> {
+    require(grant, Action::ViewerRemove)?;
+    let q = concat!(
+        "DELETE FROM card_viewer cv USING card c JOIN board b ON b.board_id = c.board_id \
+         WHERE cv.card_id = $3 AND cv.user_id = $4 AND c.card_id = cv.card_id AND ",
+        visible!()
+    );
+    let n = sqlx::query(q)
+        .bind(grant.sees_all_boards())
+        .bind(grant.principal_id())
+        .bind(card_id)
+        .bind(user_id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    Ok(n > 0)
+}
