@@ -1,4 +1,4 @@
--- PUT /workspaces/{ws}/cards/{id}/tags/{tag_id}: add a tag (one statement)
+-- PUT /workspaces/{ws}/cards/{id}/tags/{tag_id}: repo::tag::add_to_card
 -- One transaction of tarello-bench mixed's pgbench side (see bench/README.md):
 -- the membership check (joined with the bench's id tables so the random
 -- ids cost no extra round trip), the tenant transaction (set_config of role
@@ -15,9 +15,11 @@ SELECT p.ws_role, p.ws_schema, wu.user_id AS uid, m.role = 'admin' AS sees_all,
  WHERE p.n = :n \gset
 BEGIN;
 SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true);
-INSERT INTO card_tag (card_id, tag_id, added_at)
-SELECT c.card_id, t.tag_id, now() FROM card c JOIN board b ON b.board_id = c.board_id, tag t
- WHERE c.card_id = :card_id AND t.tag_id = :tag_id AND (:sees_all::bool OR b.visibility <> 'private' OR EXISTS (SELECT 1 FROM board_member bm
-   WHERE bm.board_id = b.board_id AND bm.user_id = :uid::uuid))
-ON CONFLICT DO NOTHING;
+WITH target AS (SELECT c.card_id, t.tag_id FROM card c
+  JOIN board b ON b.board_id = c.board_id JOIN tag t ON t.tag_id = :tag_id
+  WHERE c.card_id = :card_id AND (:sees_all::bool OR b.visibility <> 'private' OR EXISTS (SELECT 1 FROM board_member bm
+   WHERE bm.board_id = b.board_id AND bm.user_id = :uid::uuid))),
+added AS (INSERT INTO card_tag (card_id, tag_id, added_at)
+  SELECT card_id, tag_id, now() FROM target ON CONFLICT DO NOTHING RETURNING 1)
+SELECT EXISTS (SELECT 1 FROM target), EXISTS (SELECT 1 FROM added);
 COMMIT;

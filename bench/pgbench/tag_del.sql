@@ -1,4 +1,4 @@
--- DELETE /workspaces/{ws}/cards/{id}/tags/{tag_id}: remove a tag (one statement)
+-- DELETE /workspaces/{ws}/cards/{id}/tags/{tag_id}: repo::tag::remove_from_card
 -- One transaction of tarello-bench mixed's pgbench side (see bench/README.md):
 -- the membership check (joined with the bench's id tables so the random
 -- ids cost no extra round trip), the tenant transaction (set_config of role
@@ -16,6 +16,6 @@ SELECT p.ws_role, p.ws_schema, wu.user_id AS uid, m.role = 'admin' AS sees_all,
 BEGIN;
 SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true);
 DELETE FROM card_tag ct USING card c JOIN board b ON b.board_id = c.board_id
- WHERE ct.card_id = c.card_id AND ct.tag_id = :tag_id AND c.card_id = :card_id AND (:sees_all::bool OR b.visibility <> 'private' OR EXISTS (SELECT 1 FROM board_member bm
+ WHERE ct.card_id = :card_id AND ct.tag_id = :tag_id AND c.card_id = ct.card_id AND (:sees_all::bool OR b.visibility <> 'private' OR EXISTS (SELECT 1 FROM board_member bm
    WHERE bm.board_id = b.board_id AND bm.user_id = :uid::uuid));
 COMMIT;

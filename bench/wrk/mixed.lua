@@ -4,7 +4,8 @@
 --
 -- DATA.lua is written by the Rust side: workspaces with their slugs,
 -- workspace tokens (writers: admin and members; readers: the observer too),
--- boards with their lists, cards (id, board index) and tags.
+-- boards with their lists, cards (id, board index, current version, one
+-- of its tags or nil) and tags.
 --
 -- Run with as many threads as connections: each thread then has exactly one
 -- request in flight, so `response` always answers the last `request` and the
@@ -35,9 +36,22 @@ local owned = {}
 local last = nil
 local seq = 0
 
--- Per-kind counters, read by `done` through thread:get.
-counts = {}
-statuses = {}
+-- Per-kind counters. `done` reads them through thread:get as the string
+-- `tally` (the Debian wrk 4.1.0 crashes copying a table between threads).
+local counts = {}
+local statuses = {}
+tally = ""
+
+local function retally()
+   local out = {}
+   for kind, c in pairs(counts) do
+      table.insert(out, string.format("k %s %d %d %d", kind, c.n, c.bad, c.conflict))
+   end
+   for key, n in pairs(statuses) do
+      table.insert(out, string.format("s %s %d", key, n))
+   end
+   tally = table.concat(out, "\n")
+end
 
 local function count(kind, field)
    local c = counts[kind]
@@ -56,7 +70,7 @@ function init(args)
    for w, ws in ipairs(data.ws) do
       for ci, card in ipairs(ws.cards) do
          if g % nthreads == (tid or 0) then
-            table.insert(owned, { w = w, ci = ci, version = 1, stale = false, tag = nil })
+            table.insert(owned, { w = w, ci = ci, version = card[3] or 1, stale = false, tag = card[4] })
          end
          g = g + 1
       end
@@ -156,7 +170,7 @@ function response(status, hdrs, body)
    local ok = status >= 200 and status < 300
    if not ok then
       count(l.kind, "bad")
-      local key = l.kind .. " " .. status
+      local key = l.kind .. "_" .. status
       statuses[key] = (statuses[key] or 0) + 1
    end
    local own = l.own
@@ -184,26 +198,31 @@ function response(status, hdrs, body)
          own.tag = nil
       end
    end
+   retally()
 end
 
 function done(summary, latency, requests)
    local kinds = {}
    local sts = {}
    for _, thread in ipairs(threads) do
-      local c = thread:get("counts") or {}
-      for kind, v in pairs(c) do
-         local k = kinds[kind]
-         if k == nil then
-            k = { n = 0, bad = 0, conflict = 0 }
-            kinds[kind] = k
+      local t = thread:get("tally") or ""
+      for line in string.gmatch(t, "[^\n]+") do
+         local kind, n, bad, conflict = string.match(line, "^k (%S+) (%d+) (%d+) (%d+)$")
+         if kind then
+            local k = kinds[kind]
+            if k == nil then
+               k = { n = 0, bad = 0, conflict = 0 }
+               kinds[kind] = k
+            end
+            k.n = k.n + tonumber(n)
+            k.bad = k.bad + tonumber(bad)
+            k.conflict = k.conflict + tonumber(conflict)
+         else
+            local key, c = string.match(line, "^s (%S+) (%d+)$")
+            if key then
+               sts[key] = (sts[key] or 0) + tonumber(c)
+            end
          end
-         k.n = k.n + v.n
-         k.bad = k.bad + v.bad
-         k.conflict = k.conflict + v.conflict
-      end
-      local s = thread:get("statuses") or {}
-      for key, n in pairs(s) do
-         sts[key] = (sts[key] or 0) + n
       end
    end
    local parts = {}

@@ -130,7 +130,14 @@ async fn figures(
         .prefix("tarello-mixedbench-")
         .tempdir()?;
     let data = tmp.path().join("data.lua");
-    std::fs::write(&data, wrk::data_file(&workspaces, &tokens)?)?;
+    std::fs::write(
+        &data,
+        wrk::data_file(
+            &workspaces,
+            &tokens,
+            &wrk::card_states(su, &workspaces).await?,
+        )?,
+    )?;
 
     let warmup = if args.warmup > 0 {
         eprintln!("wrk warm-up: {} s", args.warmup);
@@ -140,6 +147,16 @@ async fn figures(
     } else {
         None
     };
+    // The warm-up moved and tagged cards: the timed run starts from their
+    // versions and tags now.
+    std::fs::write(
+        &data,
+        wrk::data_file(
+            &workspaces,
+            &tokens,
+            &wrk::card_states(su, &workspaces).await?,
+        )?,
+    )?;
     eprintln!(
         "wrk: {} connections, {} s, mixed load",
         args.connections, args.secs

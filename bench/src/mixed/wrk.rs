@@ -1,14 +1,16 @@
 //! The HTTP side: a Lua data file for `bench/wrk/mixed.lua`, a wrk run,
 //! and the JSON line its `done()` prints.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
+use sqlx::PgPool;
 use tokio::process::Command;
+use uuid::Uuid;
 
 use super::seed::Ws;
 
@@ -44,9 +46,33 @@ fn lua_str(s: &str) -> String {
     out
 }
 
+/// Each card's current version and one of its tags, if any.
+pub type CardStates = HashMap<Uuid, (i32, Option<Uuid>)>;
+
+/// The state of every card of `wss`, read as the owner.
+pub async fn card_states(su: &PgPool, wss: &[Ws]) -> anyhow::Result<CardStates> {
+    let mut out = HashMap::new();
+    for ws in wss {
+        let rows: Vec<(Uuid, i32, Option<Uuid>)> = sqlx::query_as(&format!(
+            "SELECT c.card_id, c.version, (SELECT ct.tag_id FROM {s}.card_tag ct \
+             WHERE ct.card_id = c.card_id ORDER BY ct.tag_id LIMIT 1) FROM {s}.card c",
+            s = ws.schema()
+        ))
+        .fetch_all(su)
+        .await?;
+        out.extend(rows.into_iter().map(|(c, v, t)| (c, (v, t))));
+    }
+    Ok(out)
+}
+
 /// The tables the script picks from. `tokens[w]` holds workspace w's
-/// workspace tokens in `Ws::people` order (person 4 is the observer).
-pub fn data_file(wss: &[Ws], tokens: &[Vec<String>]) -> anyhow::Result<String> {
+/// workspace tokens in `Ws::people` order (person 4 is the observer);
+/// `states` the cards' current versions (moves send them) and tags.
+pub fn data_file(
+    wss: &[Ws],
+    tokens: &[Vec<String>],
+    states: &CardStates,
+) -> anyhow::Result<String> {
     let mut s = String::from("-- written by tarello-bench mixed\nreturn { ws = {\n");
     for (ws, toks) in wss.iter().zip(tokens) {
         let mut rw = Vec::new();
@@ -81,7 +107,15 @@ pub fn data_file(wss: &[Ws], tokens: &[Vec<String>]) -> anyhow::Result<String> {
         s.push_str("   },\n   cards = {\n");
         for (bi, b) in ws.boards.iter().enumerate() {
             for (c, _) in &b.cards {
-                let _ = writeln!(s, "    {{ {}, {} }},", lua_str(&c.to_string()), bi + 1);
+                let (version, tag) = states.get(c).copied().unwrap_or((1, None));
+                let _ = writeln!(
+                    s,
+                    "    {{ {}, {}, {}, {} }},",
+                    lua_str(&c.to_string()),
+                    bi + 1,
+                    version,
+                    tag.map_or_else(|| "nil".to_owned(), |t| lua_str(&t.to_string()))
+                );
             }
         }
         let tags: Vec<String> = ws.tags.iter().map(|t| lua_str(&t.to_string())).collect();
@@ -114,7 +148,7 @@ pub struct WrkRun {
     /// wrk's own count of responses with status > 399.
     pub status_errors: u64,
     pub kinds: BTreeMap<String, Kind>,
-    /// "kind status" → count, for non-2xx answers.
+    /// "kind_status" → count, for non-2xx answers.
     pub statuses: BTreeMap<String, u64>,
 }
 
@@ -252,12 +286,12 @@ mod tests {
             \"p50_us\":1500,\"p90_us\":2000,\"p99_us\":9000,\"mean_us\":1700,\"max_us\":12000,\
             \"errors\":{\"connect\":0,\"read\":1,\"write\":0,\"status\":3,\"timeout\":0},\
             \"kinds\":{\"move\":{\"n\":10,\"bad\":2,\"conflict\":2},\"board\":{\"n\":90,\"bad\":1,\"conflict\":0}},\
-            \"statuses\":{\"move 409\":2,\"board 404\":1}}\nRequests/sec: 50\n";
+            \"statuses\":{\"move_409\":2,\"board_404\":1}}\nRequests/sec: 50\n";
         let r = parse(out, 4).unwrap();
         assert_eq!((r.requests, r.non_2xx(), r.conflicts()), (100, 3, 2));
         assert_eq!(r.p99, Duration::from_micros(9000));
         assert!((r.rate() - 50.0).abs() < 1e-9);
-        assert_eq!(r.statuses.get("board 404"), Some(&1));
+        assert_eq!(r.statuses.get("board_404"), Some(&1));
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl Services {
         .await?;
         let body = format!(
             "You are invited to join the workspace \"{}\" on Tarello as {}.\n\n\
-             Your invitation code is {}\n\n\
+             Invitation code: {}\n\n\
              Log in (or sign up) with this address, then accept it with\n\
              POST /api/v1/invitations/accept {{\"code\": \"…\"}}.\n\
              The code works once and expires in 7 days. If you did not expect this, ignore it.\n",

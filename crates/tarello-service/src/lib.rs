@@ -7,6 +7,7 @@ mod api_tokens;
 mod clock;
 mod email;
 mod error;
+mod gatecache;
 mod invitations;
 mod mail;
 mod members;
@@ -89,6 +90,8 @@ pub struct Services {
     pub(crate) control: Arc<tokio::sync::OnceCell<ControlSecrets>>,
     /// Attachment storage and settings (see `Services::with_attachments`).
     pub(crate) files: Option<Arc<work::Files>>,
+    /// Workspace rows and public keys for request authentication.
+    pub(crate) gates: Arc<gatecache::GateCache>,
 }
 
 impl std::fmt::Debug for Services {
@@ -116,6 +119,7 @@ impl Services {
             migrations: Arc::new(tarello_store::migrate::MigrationSet::builtin()),
             control: Arc::new(tokio::sync::OnceCell::new()),
             files: None,
+            gates: Arc::new(gatecache::GateCache::default()),
         })
     }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tarello_crypto::{FieldPlace, Lane, PublicKey, SigningKey, WorkspaceClaims, jwt};
 use tarello_domain::policy::{Action, Grant, Lane as PolicyLane, Principal, Role, authorize};
 use tarello_domain::{Slug, WorkspaceId};
-use tarello_store::identity::sessions::{self, SessionRow};
+use tarello_store::identity::sessions::SessionRow;
 use tarello_store::identity::{members, signing};
 use tarello_store::{Workspace, keyring};
 use time::Duration;
@@ -219,6 +219,44 @@ impl Services {
         Ok(jwt::jwks(&keys))
     }
 
+    /// The workspace named by `slug` and the token's verified claims: the
+    /// signature must be one of *this* workspace's keys and `aud` this
+    /// workspace. Keys come from the short-lived gate cache; a failure is
+    /// retried once with fresh keys (a key rotated a moment ago).
+    async fn verified(
+        &self,
+        slug: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<(Workspace, WorkspaceClaims), ServiceError> {
+        let slug = Slug::parse(slug).map_err(|_| ServiceError::NotFound)?;
+        let cached = self.gates.get(slug.as_str());
+        if let Some(g) = &cached
+            && let Ok(claims) = jwt::verify(token, &g.workspace.id.to_string(), &g.keys, now)
+        {
+            return Ok((g.workspace.clone(), claims));
+        }
+        let ws = match tarello_store::find_workspace(&self.db, &slug).await {
+            Ok(ws) => ws,
+            Err(tarello_store::StoreError::UnknownWorkspace(_)) => {
+                self.gates.forget(slug.as_str());
+                return Err(ServiceError::Unauthenticated);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let keys = self.public_keys(ws.id).await?;
+        let verdict = jwt::verify(token, &ws.id.to_string(), &keys, now);
+        self.gates.put(
+            slug.as_str(),
+            crate::gatecache::Gate {
+                workspace: ws.clone(),
+                keys,
+            },
+        );
+        let claims = verdict.map_err(|_| ServiceError::Unauthenticated)?;
+        Ok((ws, claims))
+    }
+
     async fn public_keys(&self, ws: WorkspaceId) -> Result<Vec<PublicKey>, ServiceError> {
         let rows = self.signing_keys(ws).await?;
         let mut keys = Vec::with_capacity(rows.len());
@@ -239,28 +277,17 @@ impl Services {
         if token.starts_with(MACHINE_PREFIX) {
             return self.authenticate_machine(slug, token).await;
         }
-        let slug = Slug::parse(slug).map_err(|_| ServiceError::NotFound)?;
-        let ws = match tarello_store::find_workspace(&self.db, &slug).await {
-            Ok(ws) => ws,
-            Err(tarello_store::StoreError::UnknownWorkspace(_)) => {
-                return Err(ServiceError::Unauthenticated);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let keys = self.public_keys(ws.id).await?;
         let now = self.clock.now();
-        let claims = jwt::verify(token, &ws.id.to_string(), &keys, now.unix_timestamp())
-            .map_err(|_| ServiceError::Unauthenticated)?;
+        let (ws, claims) = self.verified(slug, token, now.unix_timestamp()).await?;
         let Some(sid) = claims.sid else {
             return Err(ServiceError::Unauthenticated);
         };
-        if !sessions::is_live(&self.db, sid, claims.sub, now).await? {
-            return Err(ServiceError::Unauthenticated);
-        }
         if claims.lane != Lane::Human {
             return Err(ServiceError::Unauthenticated);
         }
-        match members::find(&self.db, ws.id, claims.sub).await? {
+        let membership =
+            members::find_with_live_session(&self.db, ws.id, claims.sub, sid, now).await?;
+        match membership {
             // A token older than the last change of this membership (role,
             // active flag) is refused: the member asks for a new one.
             Some(m) if m.active && issued_after(claims.iat, m.changed_at) => Ok(Caller {

@@ -80,6 +80,28 @@ pub async fn find(
     .await?)
 }
 
+/// The membership of `user_id`, but only while `session_id` is a live
+/// session of that user: one round trip for every workspace request.
+pub async fn find_with_live_session(
+    db: &Db,
+    ws: WorkspaceId,
+    user_id: Uuid,
+    session_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<Option<Membership>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT m.role, m.active, m.changed_at FROM control.membership m \
+         WHERE m.workspace_id = $1 AND m.user_id = $2 AND EXISTS (SELECT 1 FROM control.session s \
+         WHERE s.session_id = $3 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $4)",
+    )
+    .bind(ws.0)
+    .bind(user_id)
+    .bind(session_id)
+    .bind(now)
+    .fetch_optional(db.app())
+    .await?)
+}
+
 pub async fn remove(db: &Db, ws: WorkspaceId, user_id: Uuid) -> Result<bool, StoreError> {
     let r = sqlx::query("DELETE FROM control.membership WHERE workspace_id = $1 AND user_id = $2")
         .bind(ws.0)
@@ -162,7 +184,9 @@ pub async fn change(
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-    } else {
+    } else if new_role != cur_role || new_active != cur_active {
+        // `changed_at` refuses the member's older workspace tokens: only a
+        // real change moves it (an empty PATCH must not log anyone out).
         sqlx::query(
             "UPDATE control.membership SET role = $3, active = $4, changed_at = $5 WHERE workspace_id = $1 AND user_id = $2",
         )

@@ -24,6 +24,7 @@ mod rehash;
 mod signing;
 mod smtp;
 mod totp;
+mod ts_client;
 mod work_attachments;
 mod work_boards;
 mod work_comments;

@@ -17,7 +17,7 @@ use reqwest::header::{ALLOW, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG};
 use serde_json::{Value, json};
 
 use crate::flows::{Running, running};
-use crate::personas::{World, world};
+use crate::personas::world;
 
 /// The document the server serves, for validating responses.
 pub struct Spec {
@@ -726,6 +726,10 @@ headers = { Authorization = "Bearer ${TARELLO_FUZZ_TOKEN}" }
             "--output-truncate",
             "false",
         ]);
+    // `TARELLO_FUZZ_REPORT=dir` keeps every request and response (HAR).
+    if let Ok(report) = std::env::var("TARELLO_FUZZ_REPORT") {
+        cmd.args(["--report", "har", "--report-dir", &report]);
+    }
     let started = Instant::now();
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -747,7 +751,14 @@ headers = { Authorization = "Bearer ${TARELLO_FUZZ_TOKEN}" }
     };
     let out = out_reader.join().unwrap();
     let err = err_reader.join().unwrap();
-    eprintln!("schemathesis took {:?}", started.elapsed());
+    eprintln!(
+        "schemathesis took {:?}; its summary:\n{}",
+        started.elapsed(),
+        out.lines()
+            .skip_while(|l| !l.contains("SUMMARY"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     assert!(
         status.success(),
         "schemathesis found problems ({status}):\n{out}\n{err}\n--- server log (tail) ---\n{}",

@@ -15,7 +15,7 @@ fn ids(v: &Value) -> Vec<String> {
         .collect()
 }
 
-// proves: RBAC-3
+// proves: RBAC-2, RBAC-3
 #[tokio::test]
 async fn private_boards_are_for_their_members_and_public_boards_for_everyone() {
     let w = world().await;
@@ -355,4 +355,47 @@ async fn observers_read_and_never_write() {
     let (_, now) = w.call(Method::GET, &path, &w.member, None).await;
     assert_eq!(now["title"], "a");
     assert_eq!(now["version"], 1);
+}
+
+// proves: ISO-5
+#[tokio::test]
+async fn one_person_in_two_workspaces_sees_each_only_through_its_own_token() {
+    let w = world().await;
+    let board = w.board("Acme only", "workspace").await;
+    // The admin of `other` also joins `acme` as a member.
+    let mut su = w.r.tdb.superuser().await;
+    crate::flows::add_member(&mut su, "acme", "admin@other.test", "member").await;
+    let access = w.other.access.clone().unwrap();
+    let acme_token = crate::flows::workspace_token(&w.r.c, &w.r.base, &access, "acme").await;
+    let acme_path = format!("/workspaces/acme/boards/{board}");
+    let (s, _) =
+        crate::personas::call(&w.r, Method::GET, &acme_path, Some(&acme_token), None).await;
+    assert_eq!(s, 200);
+    // The other workspace's token does not open acme, and acme's ids do
+    // not exist in the other workspace.
+    let (s, _) = w.call(Method::GET, &acme_path, &w.other, None).await;
+    assert_eq!(s, 401);
+    let (s, body) = w
+        .call(
+            Method::GET,
+            &format!("/workspaces/other/boards/{board}"),
+            &w.other,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    assert!(!body.to_string().contains("Acme only"));
+    let (s, _) = crate::personas::call(
+        &w.r,
+        Method::GET,
+        "/workspaces/other/boards",
+        Some(&acme_token),
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
+    let (_, mine) = w
+        .call(Method::GET, "/workspaces/other/boards", &w.other, None)
+        .await;
+    assert!(mine["items"].as_array().unwrap().is_empty(), "{mine}");
 }

@@ -115,7 +115,7 @@ async fn an_invitation_makes_a_membership_for_the_invited_address_only_once() {
         !inv.to_string().contains("tri_"),
         "the code is only in the mail"
     );
-    let code = outbox_code(&outbox, "new@acme.test", "invitation code is ").unwrap();
+    let code = outbox_code(&outbox, "new@acme.test", "Invitation code: ").unwrap();
     assert!(code.starts_with("tri_") && code.len() > 40);
 
     // Already a member → 409.
