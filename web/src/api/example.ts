@@ -112,23 +112,23 @@ async function work(client: TarelloClient, ws: string): Promise<Schemas["CardVie
 
 /** Calls the types refuse: each line below must be a type error. */
 export async function refused(client: TarelloClient, ws: string, id: string): Promise<void> {
-  // expect: no such path
+  // @ts-expect-error: no such path
   await client.GET("/api/v1/workspaces/{ws}/no-such-thing", { params: { path: { ws } } });
-  // expect: a card edit must say which version it is based on
+  // @ts-expect-error: a card edit must say which version it is based on
   await client.PATCH("/api/v1/workspaces/{ws}/cards/{id}", { params: { path: { ws, id } }, body: { title: "x" } });
   await client.GET("/api/v1/workspaces/{ws}/cards", {
-    // expect: `limit` is a number
+    // @ts-expect-error: `limit` is a number
     params: { path: { ws }, query: { limit: "50" } },
   });
-  // expect: the path parameter `ws` is required
+  // @ts-expect-error: the path parameter `ws` is required
   await client.POST("/api/v1/workspaces/{ws}/boards", { body: { name: "No workspace" } });
   const board = await client.POST("/api/v1/workspaces/{ws}/boards", {
     params: { path: { ws } },
-    // expect: not a visibility
+    // @ts-expect-error: not a visibility
     body: { name: "Roadmap", visibility: "secret" },
   });
   if (board.data) {
-    // expect: a board has no `title`
+    // @ts-expect-error: a board has no `title`
     console.log(board.data.title);
   }
 }
