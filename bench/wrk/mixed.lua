@@ -19,7 +19,9 @@
 -- Mix per request (out of 200): 80 GET board, 40 GET card (with its first
 -- comments), 30 POST comment, 20 POST card (at the end of a random list),
 -- 20 PATCH card (move to the end of a random list of its board), 10 tag
--- add or remove (PUT when the card has no bench tag, DELETE when it has).
+-- changes: half the time (when the thread has tagged cards) a DELETE of
+-- the tag of one of its tagged cards, else a random owned card: PUT of a
+-- random tag when it has none, DELETE of its tag when it has one.
 
 local threads = {}
 local thread_count = 0
@@ -33,6 +35,8 @@ end
 local data
 local nthreads
 local owned = {}
+-- The owned cards that carry a bench tag (each knows its index here).
+local tagged = {}
 local last = nil
 local seq = 0
 
@@ -62,6 +66,26 @@ local function count(kind, field)
    c[field] = c[field] + 1
 end
 
+local function mark_tagged(own, tag)
+   own.tag = tag
+   if not own.ti then
+      table.insert(tagged, own)
+      own.ti = #tagged
+   end
+end
+
+local function mark_untagged(own)
+   own.tag = nil
+   local i = own.ti
+   if i then
+      local top = tagged[#tagged]
+      tagged[i] = top
+      top.ti = i
+      tagged[#tagged] = nil
+      own.ti = nil
+   end
+end
+
 function init(args)
    data = dofile(args[1])
    nthreads = tonumber(args[2]) or 1
@@ -70,7 +94,11 @@ function init(args)
    for w, ws in ipairs(data.ws) do
       for ci, card in ipairs(ws.cards) do
          if g % nthreads == (tid or 0) then
-            table.insert(owned, { w = w, ci = ci, version = card[3] or 1, stale = false, tag = card[4] })
+            local own = { w = w, ci = ci, version = card[3] or 1, stale = false }
+            table.insert(owned, own)
+            if card[4] then
+               mark_tagged(own, card[4])
+            end
          end
          g = g + 1
       end
@@ -131,6 +159,9 @@ function request()
          headers(pick(ws.rw), true), body)
    end
    local own = pick(owned)
+   if r > 190 and #tagged > 0 and math.random(2) == 1 then
+      own = pick(tagged)
+   end
    ws = data.ws[own.w]
    local card = ws.cards[own.ci]
    if r <= 190 then
@@ -190,12 +221,12 @@ function response(status, hdrs, body)
          end
       end
    elseif l.kind == "tag_add" then
-      if ok or status == 409 then
-         own.tag = l.tag
+      if ok then
+         mark_tagged(own, l.tag)
       end
    elseif l.kind == "tag_del" then
       if ok or status == 404 then
-         own.tag = nil
+         mark_untagged(own)
       end
    end
    retally()

@@ -40,6 +40,19 @@ pub fn binary() -> anyhow::Result<PathBuf> {
     }
 }
 
+/// The columns of `bench_mixed.pick`, one row per seeded card.
+#[derive(Debug, Default)]
+struct PickRows {
+    n: Vec<i32>,
+    ws_n: Vec<i32>,
+    ws_id: Vec<Uuid>,
+    ws_role: Vec<String>,
+    ws_schema: Vec<String>,
+    card: Vec<Uuid>,
+    board: Vec<Uuid>,
+    list: Vec<Uuid>,
+}
+
 /// Writes the id tables the scripts pick from; returns the number of cards
 /// (the range of `:n`).
 pub async fn prepare(su: &PgPool, wss: &[Ws]) -> anyhow::Result<usize> {
@@ -56,8 +69,7 @@ pub async fn prepare(su: &PgPool, wss: &[Ws]) -> anyhow::Result<usize> {
     ] {
         sqlx::query(stmt).execute(su).await?;
     }
-    let mut pick: (Vec<i32>, Vec<i32>, Vec<Uuid>, Vec<String>, Vec<String>) = Default::default();
-    let mut ids: (Vec<Uuid>, Vec<Uuid>, Vec<Uuid>) = Default::default();
+    let mut pick = PickRows::default();
     let mut users: (Vec<i32>, Vec<i32>, Vec<Uuid>) = Default::default();
     let mut bl: (Vec<Uuid>, Vec<i32>, Vec<Uuid>) = Default::default();
     let mut tags: (Vec<i32>, Vec<i32>, Vec<Uuid>) = Default::default();
@@ -88,14 +100,14 @@ pub async fn prepare(su: &PgPool, wss: &[Ws]) -> anyhow::Result<usize> {
             }
             for (c, li) in &b.cards {
                 n += 1;
-                pick.0.push(n);
-                pick.1.push(w);
-                pick.2.push(ws.id);
-                pick.3.push(ws.role());
-                pick.4.push(ws.schema());
-                ids.0.push(*c);
-                ids.1.push(b.id);
-                ids.2.push(*b.lists.get(*li).context("list index")?);
+                pick.n.push(n);
+                pick.ws_n.push(w);
+                pick.ws_id.push(ws.id);
+                pick.ws_role.push(ws.role());
+                pick.ws_schema.push(ws.schema());
+                pick.card.push(*c);
+                pick.board.push(b.id);
+                pick.list.push(*b.lists.get(*li).context("list index")?);
             }
         }
     }
@@ -103,14 +115,14 @@ pub async fn prepare(su: &PgPool, wss: &[Ws]) -> anyhow::Result<usize> {
         "INSERT INTO bench_mixed.pick SELECT * FROM unnest($1::int[], $2::int[], $3::uuid[], \
          $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[])",
     )
-    .bind(&pick.0)
-    .bind(&pick.1)
-    .bind(&pick.2)
-    .bind(&pick.3)
-    .bind(&pick.4)
-    .bind(&ids.0)
-    .bind(&ids.1)
-    .bind(&ids.2)
+    .bind(&pick.n)
+    .bind(&pick.ws_n)
+    .bind(&pick.ws_id)
+    .bind(&pick.ws_role)
+    .bind(&pick.ws_schema)
+    .bind(&pick.card)
+    .bind(&pick.board)
+    .bind(&pick.list)
     .execute(su)
     .await?;
     sqlx::query(

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod local;
+mod s3;
 
 use std::fmt;
 use std::io;
@@ -23,6 +24,7 @@ use futures::stream::BoxStream;
 use uuid::Uuid;
 
 pub use local::LocalDir;
+pub use s3::{S3, S3Config};
 
 /// A stream of bytes in or out of the store.
 pub type ByteStream<'a> = BoxStream<'a, io::Result<Bytes>>;

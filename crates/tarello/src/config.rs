@@ -133,6 +133,32 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "TARELLO_BLOB_DIR",
         "where encrypted attachments are stored (default <data_dir>/blobs)",
     ),
+    (
+        "s3_bucket",
+        "TARELLO_S3_BUCKET",
+        "store attachments in this S3-compatible bucket instead of blob_dir",
+    ),
+    (
+        "s3_endpoint",
+        "TARELLO_S3_ENDPOINT",
+        "https://… of an S3-compatible service (empty: AWS)",
+    ),
+    ("s3_region", "TARELLO_S3_REGION", "the bucket's region"),
+    (
+        "s3_access_key_id",
+        "TARELLO_S3_ACCESS_KEY_ID",
+        "S3 access key id (empty: the AWS_* environment)",
+    ),
+    (
+        "s3_secret_access_key",
+        "TARELLO_S3_SECRET_ACCESS_KEY",
+        "S3 secret access key",
+    ),
+    (
+        "s3_prefix",
+        "TARELLO_S3_PREFIX",
+        "prefix of Tarello's object names in the bucket",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +189,8 @@ pub struct Config {
     pub mail_from: String,
     pub attachments: tarello_service::AttachmentConfig,
     pub blob_dir: Option<PathBuf>,
+    /// Set: attachments go to this bucket instead of `blob_dir`.
+    pub s3: Option<tarello_blobs::S3Config>,
     /// Where each value came from, for `config show`.
     pub sources: BTreeMap<&'static str, String>,
 }
@@ -422,6 +450,32 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
             }),
         },
     };
+    let s3 = get("s3_bucket").map(|bucket| tarello_blobs::S3Config {
+        bucket,
+        region: get("s3_region").unwrap_or_default(),
+        endpoint: get("s3_endpoint").unwrap_or_default(),
+        access_key_id: get("s3_access_key_id").unwrap_or_default(),
+        secret_access_key: get("s3_secret_access_key").unwrap_or_default(),
+        prefix: get("s3_prefix").unwrap_or_default(),
+    });
+    if let Some(c) = &s3 {
+        if !(c.endpoint.is_empty()
+            || c.endpoint.starts_with("https://")
+            || c.endpoint.starts_with("http://"))
+        {
+            errors.push(format!(
+                "{}: must start with https:// or http://",
+                label("s3_endpoint")
+            ));
+        }
+        if c.access_key_id.is_empty() != c.secret_access_key.is_empty() {
+            errors.push(format!(
+                "{} and {} go together",
+                label("s3_access_key_id"),
+                label("s3_secret_access_key")
+            ));
+        }
+    }
 
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
@@ -446,6 +500,7 @@ pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, Con
         mail_from,
         attachments,
         blob_dir: get("blob_dir").map(PathBuf::from),
+        s3,
         sources,
     })
 }
@@ -554,6 +609,36 @@ impl Config {
             (
                 "blob_dir",
                 format!("{:?}", self.blob_dir_path().display().to_string()),
+            ),
+            (
+                "s3_bucket",
+                format!("{:?}", self.s3.as_ref().map_or("", |c| c.bucket.as_str())),
+            ),
+            (
+                "s3_endpoint",
+                format!("{:?}", self.s3.as_ref().map_or("", |c| c.endpoint.as_str())),
+            ),
+            (
+                "s3_region",
+                format!("{:?}", self.s3.as_ref().map_or("", |c| c.region.as_str())),
+            ),
+            (
+                "s3_access_key_id",
+                format!(
+                    "{:?}",
+                    self.s3.as_ref().map_or("", |c| c.access_key_id.as_str())
+                ),
+            ),
+            (
+                "s3_secret_access_key",
+                match &self.s3 {
+                    Some(c) if !c.secret_access_key.is_empty() => "\"***\"".to_owned(),
+                    _ => "\"\"".to_owned(),
+                },
+            ),
+            (
+                "s3_prefix",
+                format!("{:?}", self.s3.as_ref().map_or("", |c| c.prefix.as_str())),
             ),
         ];
         let mut out = String::new();
@@ -709,6 +794,30 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.0.len(), 3, "{err}");
+        let c = load(
+            None,
+            &env(&[
+                ("TARELLO_S3_BUCKET", "files"),
+                ("TARELLO_S3_ENDPOINT", "http://127.0.0.1:9000"),
+                ("TARELLO_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+                ("TARELLO_S3_SECRET_ACCESS_KEY", "s3cr3t-value"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.s3.as_ref().unwrap().bucket, "files");
+        let shown = format!("{} {c:?}", c.show());
+        assert!(!shown.contains("s3cr3t-value"), "{shown}");
+        assert!(shown.contains("s3_secret_access_key = \"***\""), "{shown}");
+        let err = load(
+            None,
+            &env(&[
+                ("TARELLO_S3_BUCKET", "files"),
+                ("TARELLO_S3_ENDPOINT", "ftp://x"),
+                ("TARELLO_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
         for bad in [
             "https://",
             "https://a b",

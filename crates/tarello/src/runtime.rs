@@ -97,8 +97,19 @@ impl Runtime {
     }
 }
 
-/// The attachment store: encrypted files under the blob directory.
-pub fn open_blobs(cfg: &Config) -> anyhow::Result<std::sync::Arc<dyn tarello_blobs::BlobStore>> {
+/// The attachment store: the S3 bucket when one is configured (checked
+/// with a probe object), else files under the blob directory.
+pub async fn open_blobs(
+    cfg: &Config,
+) -> anyhow::Result<std::sync::Arc<dyn tarello_blobs::BlobStore>> {
+    if let Some(s3) = &cfg.s3 {
+        let store = tarello_blobs::S3::new(s3).context("TARELLO_S3_*")?;
+        store
+            .check()
+            .await
+            .with_context(|| format!("TARELLO_S3_BUCKET: cannot use bucket {}", s3.bucket))?;
+        return Ok(std::sync::Arc::new(store));
+    }
     let dir = cfg.blob_dir_path();
     let store = tarello_blobs::LocalDir::new(&dir)
         .with_context(|| format!("TARELLO_BLOB_DIR: cannot use {}", dir.display()))?;

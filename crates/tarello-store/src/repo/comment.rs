@@ -7,7 +7,7 @@ use tarello_domain::policy::{Action, Grant};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::scope::{require, visible};
+use super::scope::{delete_authored, delete_authored_sql, gone_is_none, require, visible};
 use crate::{StoreError, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -121,15 +121,6 @@ pub async fn create(
     gone_is_none(r)
 }
 
-/// A card deleted between our read and the foreign-key check is "not
-/// there", not an internal error.
-pub(crate) fn gone_is_none<T>(r: Result<Option<T>, sqlx::Error>) -> Result<Option<T>, StoreError> {
-    match r.map_err(StoreError::from) {
-        Err(e) if e.sqlstate().as_deref() == Some("23503") => Ok(None),
-        other => other,
-    }
-}
-
 /// Replaces the body. `grant` is the `CommentUpdate` grant (its `Own`
 /// scope limits the row to the principal's); `read` is the caller's
 /// `CommentRead` grant, which says which boards it reaches. `None` when no
@@ -176,19 +167,12 @@ pub async fn delete(
 ) -> Result<bool, StoreError> {
     require(grant, Action::CommentDelete)?;
     require(read, Action::CommentRead)?;
-    let q = concat!(
-        "DELETE FROM comment x USING card c JOIN board b ON b.board_id = c.board_id \
-         WHERE x.comment_id = $3 AND c.card_id = x.card_id \
-         AND (NOT $4::bool OR x.author_id = $2) AND ",
-        visible!()
-    );
-    let n = sqlx::query(q)
-        .bind(read.sees_all_boards())
-        .bind(grant.principal_id())
-        .bind(comment_id)
-        .bind(grant.own_only())
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-    Ok(n > 0)
+    delete_authored(
+        tx,
+        grant,
+        read,
+        delete_authored_sql!("comment", "comment_id"),
+        comment_id,
+    )
+    .await
 }

@@ -6,8 +6,7 @@ use tarello_domain::policy::{Action, Grant};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::comment::gone_is_none;
-use super::scope::{require, visible};
+use super::scope::{link_add, link_remove, require, visible};
 use crate::{StoreError, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -86,18 +85,7 @@ pub async fn add_to_card(
          SELECT card_id, tag_id, $5 FROM target ON CONFLICT DO NOTHING RETURNING 1) \
          SELECT EXISTS (SELECT 1 FROM target), EXISTS (SELECT 1 FROM added)"
     );
-    let r: Result<Option<(bool, bool)>, _> = sqlx::query_as(q)
-        .bind(grant.sees_all_boards())
-        .bind(grant.principal_id())
-        .bind(card_id)
-        .bind(tag_id)
-        .bind(now)
-        .fetch_optional(tx.conn())
-        .await;
-    Ok(match gone_is_none(r)? {
-        Some((true, added)) => Some(added),
-        _ => None,
-    })
+    link_add(tx, grant, q, card_id, tag_id, now).await
 }
 
 /// Takes a tag off a card; false when the card is not visible or the tag
@@ -114,13 +102,5 @@ pub async fn remove_from_card(
          WHERE ct.card_id = $3 AND ct.tag_id = $4 AND c.card_id = ct.card_id AND ",
         visible!()
     );
-    let n = sqlx::query(q)
-        .bind(grant.sees_all_boards())
-        .bind(grant.principal_id())
-        .bind(card_id)
-        .bind(tag_id)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-    Ok(n > 0)
+    link_remove(tx, grant, q, card_id, tag_id).await
 }

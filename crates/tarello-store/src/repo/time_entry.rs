@@ -6,8 +6,7 @@ use tarello_domain::policy::{Action, Grant};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::comment::gone_is_none;
-use super::scope::{require, visible};
+use super::scope::{delete_authored, delete_authored_sql, gone_is_none, require, visible};
 use crate::{StoreError, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -200,19 +199,12 @@ pub async fn delete(
 ) -> Result<bool, StoreError> {
     require(grant, Action::TimeEntryDelete)?;
     require(read, Action::TimeEntryRead)?;
-    let q = concat!(
-        "DELETE FROM time_entry x USING card c JOIN board b ON b.board_id = c.board_id \
-         WHERE x.time_entry_id = $3 AND c.card_id = x.card_id \
-         AND (NOT $4::bool OR x.author_id = $2) AND ",
-        visible!()
-    );
-    let n = sqlx::query(q)
-        .bind(read.sees_all_boards())
-        .bind(grant.principal_id())
-        .bind(time_entry_id)
-        .bind(grant.own_only())
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-    Ok(n > 0)
+    delete_authored(
+        tx,
+        grant,
+        read,
+        delete_authored_sql!("time_entry", "time_entry_id"),
+        time_entry_id,
+    )
+    .await
 }

@@ -6,8 +6,7 @@ use tarello_domain::policy::{Action, Grant};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::comment::gone_is_none;
-use super::scope::{require, visible};
+use super::scope::{link_add, link_remove, require, visible};
 use crate::{StoreError, TenantTx};
 
 /// Adds a viewer. `None` when the card is not on a board the grant can
@@ -29,18 +28,7 @@ pub async fn add(
          SELECT card_id, $4, $5 FROM target ON CONFLICT DO NOTHING RETURNING 1) \
          SELECT EXISTS (SELECT 1 FROM target), EXISTS (SELECT 1 FROM added)"
     );
-    let r: Result<Option<(bool, bool)>, _> = sqlx::query_as(q)
-        .bind(grant.sees_all_boards())
-        .bind(grant.principal_id())
-        .bind(card_id)
-        .bind(user_id)
-        .bind(now)
-        .fetch_optional(tx.conn())
-        .await;
-    Ok(match gone_is_none(r)? {
-        Some((true, added)) => Some(added),
-        _ => None,
-    })
+    link_add(tx, grant, q, card_id, user_id, now).await
 }
 
 /// Removes a viewer; false when the card is not visible or the user was
@@ -57,13 +45,5 @@ pub async fn remove(
          WHERE cv.card_id = $3 AND cv.user_id = $4 AND c.card_id = cv.card_id AND ",
         visible!()
     );
-    let n = sqlx::query(q)
-        .bind(grant.sees_all_boards())
-        .bind(grant.principal_id())
-        .bind(card_id)
-        .bind(user_id)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-    Ok(n > 0)
+    link_remove(tx, grant, q, card_id, user_id).await
 }

@@ -36,7 +36,7 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
             )),
         },
     )?
-    .with_attachments(runtime::open_blobs(cfg)?, cfg.attachments.clone());
+    .with_attachments(runtime::open_blobs(cfg).await?, cfg.attachments.clone());
     let app = tarello_api::router(
         AppState {
             db: rt.db.clone(),

@@ -670,3 +670,128 @@ async fn download_links_point_at_the_configured_files_origin() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), b"hi");
 }
+
+/// moto's S3 server (see `crates/tarello-blobs/tests/moto_s3.py`), with
+/// bucket `tarello`; stops when dropped.
+struct Moto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+fn moto() -> Moto {
+    use std::io::BufRead;
+    let py = std::env::var("TARELLO_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tarello-blobs/tests/moto_s3.py");
+    let mut child = std::process::Command::new(&py)
+        .arg(script)
+        .arg("tarello")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `{py}` ({e}); set TARELLO_PYTHON"));
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .strip_prefix("ready ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("moto did not start (pip install 'moto[server]'): {line:?}"));
+    Moto { child, port }
+}
+
+async fn read_object(s: &tarello_blobs::S3, key: &tarello_blobs::BlobKey) -> Option<Vec<u8>> {
+    use futures::StreamExt;
+    use tarello_blobs::BlobStore;
+    let mut st = match s.get(key).await {
+        Ok(st) => st,
+        Err(tarello_blobs::BlobError::NotFound) => return None,
+        Err(e) => panic!("{e}"),
+    };
+    let mut out = Vec::new();
+    while let Some(c) = st.next().await {
+        out.extend_from_slice(&c.unwrap());
+    }
+    Some(out)
+}
+
+// proves: ENC-4
+#[tokio::test]
+async fn attachments_can_live_in_an_s3_bucket_encrypted() {
+    let w = world().await;
+    let card = card_on(&w, "workspace").await;
+    let m = moto();
+    let endpoint = format!("http://127.0.0.1:{}", m.port);
+    let (t, srv) = sibling(
+        &w,
+        &[
+            ("TARELLO_S3_BUCKET", "tarello"),
+            ("TARELLO_S3_ENDPOINT", &endpoint),
+            ("TARELLO_S3_REGION", "us-east-1"),
+            ("TARELLO_S3_ACCESS_KEY_ID", "moto"),
+            ("TARELLO_S3_SECRET_ACCESS_KEY", "moto-secret-never-logged"),
+            ("TARELLO_S3_PREFIX", "att/"),
+        ],
+    )
+    .await;
+    let api = srv.url("/api/v1");
+    let plain = sample(300_000);
+    let (s, a) = upload_to(
+        &w.r.c,
+        &api,
+        &w.member.token,
+        &card,
+        "in-s3.bin",
+        Some("application/octet-stream"),
+        plain.clone(),
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["id"].as_str().unwrap();
+    // Nothing on the local disk; the object in the bucket is ciphertext.
+    assert!(files_under(&t.data_dir().join("blobs")).is_empty());
+    let mut su = w.r.tdb.superuser().await;
+    let ws: uuid::Uuid =
+        sqlx::query_scalar("SELECT workspace_id FROM control.workspace WHERE slug = 'acme'")
+            .fetch_one(&mut su)
+            .await
+            .unwrap();
+    // The raw object, read straight from the bucket.
+    let bucket = tarello_blobs::S3::new(&tarello_blobs::S3Config {
+        bucket: "tarello".into(),
+        region: "us-east-1".into(),
+        endpoint: endpoint.clone(),
+        access_key_id: "moto".into(),
+        secret_access_key: "moto".into(),
+        prefix: "att/".into(),
+    })
+    .unwrap();
+    let key = tarello_blobs::BlobKey::new(ws, uuid::Uuid::parse_str(id).unwrap());
+    let raw = read_object(&bucket, &key).await.unwrap();
+    assert!(raw.len() > plain.len());
+    assert!(!raw.windows(MARKER.len()).any(|x| x == MARKER));
+    let res = fetch(&w.r.c, &srv, a["download_url"].as_str().unwrap()).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), plain.as_slice());
+    // Deleted through the server that uses the bucket.
+    let res =
+        w.r.c
+            .delete(format!("{api}/workspaces/acme/attachments/{id}"))
+            .bearer_auth(&w.member.token)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 204);
+    assert!(
+        read_object(&bucket, &key).await.is_none(),
+        "the object goes with the row"
+    );
+    assert!(!srv.log_text().contains("moto-secret-never-logged"));
+}
