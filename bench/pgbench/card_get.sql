@@ -12,7 +12,10 @@ SELECT p.ws_role, p.ws_schema, wu.user_id AS uid, m.role = 'admin' AS sees_all,
   JOIN control.membership m ON m.workspace_id = p.ws_id AND m.user_id = wu.user_id
  WHERE p.n = :n \gset
 BEGIN;
-SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true);
+SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true),
+       set_config('tarello.actor_kind', 'user', true), set_config('tarello.actor_id', :uid, true),
+       set_config('tarello.request_id', 'bench', true), set_config('tarello.client_ip', '127.0.0.1', true),
+       set_config('tarello.user_agent', 'pgbench', true);
 SELECT json_build_object('id', c.card_id, 'board_id', c.board_id, 'list_id', c.list_id,
   'title', c.title, 'description', c.description, 'due_date', c.due_date,
   'rank', c.position, 'archived', c.archived, 'version', c.version,

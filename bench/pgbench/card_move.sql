@@ -14,7 +14,10 @@ SELECT p.ws_role, p.ws_schema, wu.user_id AS uid, m.role = 'admin' AS sees_all,
   JOIN bench_mixed.board_list bl ON bl.board_id = p.board_id AND bl.k = :li
  WHERE p.n = :n \gset
 BEGIN;
-SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true);
+SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true),
+       set_config('tarello.actor_kind', 'user', true), set_config('tarello.actor_id', :uid, true),
+       set_config('tarello.request_id', 'bench', true), set_config('tarello.client_ip', '127.0.0.1', true),
+       set_config('tarello.user_agent', 'pgbench', true);
 -- find(lock): the card, locked; the server compares its version here
 SELECT c.card_id, c.board_id, c.list_id, c.title, c.description, c.due_date,
        c.position, c.archived, c.version, c.created_by, c.created_at, c.updated_at

@@ -14,7 +14,10 @@ SELECT p.ws_role, p.ws_schema, wu.user_id AS uid, m.role = 'admin' AS sees_all,
   JOIN bench_mixed.ws_tag wt ON wt.ws_n = p.ws_n AND wt.k = :tg
  WHERE p.n = :n \gset
 BEGIN;
-SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true);
+SELECT set_config('role', :ws_role, true), set_config('search_path', :ws_schema, true),
+       set_config('tarello.actor_kind', 'user', true), set_config('tarello.actor_id', :uid, true),
+       set_config('tarello.request_id', 'bench', true), set_config('tarello.client_ip', '127.0.0.1', true),
+       set_config('tarello.user_agent', 'pgbench', true);
 WITH target AS (SELECT c.card_id, t.tag_id FROM card c
   JOIN board b ON b.board_id = c.board_id JOIN tag t ON t.tag_id = :tag_id
   WHERE c.card_id = :card_id AND (:sees_all::bool OR b.visibility <> 'private' OR EXISTS (SELECT 1 FROM board_member bm

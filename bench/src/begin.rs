@@ -66,7 +66,10 @@ impl Pools {
 }
 
 async fn tenant_begin_commit(p: &Pools, ws: &Workspace) -> anyhow::Result<()> {
-    TenantTx::begin(&p.db, ws.id).await?.commit().await?;
+    TenantTx::begin(&p.db, ws.id, &tarello_store::Actor::system())
+        .await?
+        .commit()
+        .await?;
     Ok(())
 }
 
@@ -76,7 +79,7 @@ async fn plain_begin_commit(p: &Pools) -> anyhow::Result<()> {
 }
 
 async fn tenant_list(p: &Pools, ws: &Workspace) -> anyhow::Result<usize> {
-    let mut tx = TenantTx::begin(&p.db, ws.id).await?;
+    let mut tx = TenantTx::begin(&p.db, ws.id, &tarello_store::Actor::system()).await?;
     let n = repo::board::list(&mut tx, &admin(Action::BoardRead), None, 200)
         .await?
         .len();
@@ -212,7 +215,7 @@ pub async fn figures(
     n: u64,
 ) -> anyhow::Result<(Vec<Pair>, Throughput)> {
     // A few rows so the read returns something.
-    let mut tx = TenantTx::begin(&p.db, hot.id).await?;
+    let mut tx = TenantTx::begin(&p.db, hot.id, &tarello_store::Actor::system()).await?;
     for i in 0..5 {
         let name = format!("Board {i}");
         let b = repo::board::NewBoard {

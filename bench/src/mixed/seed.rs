@@ -344,15 +344,21 @@ async fn make_tags(
                 let mut ids = Vec::new();
                 for k in 0..TAGS {
                     let id = Uuid::now_v7();
+                    let mut tx = su.begin().await?;
+                    // History needs an actor for every change.
+                    sqlx::query("SET LOCAL tarello.actor_kind = 'system'")
+                        .execute(&mut *tx)
+                        .await?;
                     sqlx::query(&format!(
                         "INSERT INTO {}.tag (tag_id, name, created_at) VALUES ($1, $2, now())",
                         ws.schema()
                     ))
                     .bind(id)
                     .bind(format!("tag-{}", k + 1))
-                    .execute(su)
+                    .execute(&mut *tx)
                     .await
                     .context("inserting tags")?;
+                    tx.commit().await?;
                     ids.push(id);
                 }
                 return Ok((ids, true));
@@ -367,6 +373,11 @@ async fn make_tags(
 /// its people in turn.
 async fn seed_comments(su: &PgPool, ws: &Ws) -> anyhow::Result<()> {
     let authors: Vec<Uuid> = ws.people.iter().take(4).map(|p| p.user_id).collect();
+    let mut tx = su.begin().await?;
+    // History needs an actor for every change.
+    sqlx::query("SET LOCAL tarello.actor_kind = 'system'")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(&format!(
         "INSERT INTO {s}.comment (comment_id, card_id, author_id, body, created_at) \
          SELECT gen_random_uuid(), c.card_id, ($1::uuid[])[1 + ((row_number() OVER () + i) % cardinality($1::uuid[]))::int], \
@@ -376,9 +387,10 @@ async fn seed_comments(su: &PgPool, ws: &Ws) -> anyhow::Result<()> {
     ))
     .bind(&authors)
     .bind(i32::try_from(SEED_COMMENTS)?)
-    .execute(su)
+    .execute(&mut *tx)
     .await
     .context("seeding comments")?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -97,7 +97,18 @@ impl FromRequestParts<AppState> for WorkspaceCaller {
             .map_err(|_| ApiError(ServiceError::NotFound))?;
         let slug = params.get("ws").ok_or(ApiError(ServiceError::NotFound))?;
         let token = bearer(parts)?;
-        let caller = state.services.authenticate_workspace(slug, token).await?;
+        let mut caller = state.services.authenticate_workspace(slug, token).await?;
+        let ClientInfo(client) = ClientInfo::from_request_parts(parts, state).await?;
+        caller.origin = tarello_service::Origin {
+            request_id: parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            client_ip: client.ip,
+            user_agent: client.user_agent.unwrap_or_default(),
+        };
         Ok(WorkspaceCaller(caller))
     }
 }

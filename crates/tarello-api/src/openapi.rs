@@ -275,6 +275,10 @@ fn base() -> OpenApi {
                 ("time entries", "Time logged on cards."),
                 ("public", "Public boards, no login."),
                 (
+                    "history",
+                    "Who changed what, when: the change history (admins).",
+                ),
+                (
                     "attachments",
                     "Files on cards, stored encrypted; downloads by short-lived link.",
                 ),

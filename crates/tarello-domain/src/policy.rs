@@ -137,6 +137,7 @@ actions! {
     AttachmentRead => "attachment.read",
     AttachmentUpload => "attachment.upload",
     AttachmentDelete => "attachment.delete",
+    HistoryRead => "history.read",
 }
 
 /// One row of the policy: `role` and every role above it get `scope`.
@@ -202,7 +203,8 @@ pub const fn policy(action: Action) -> Policy {
         | Action::BoardUpdate
         | Action::BoardDelete
         | Action::BoardMemberManage
-        | Action::ListDelete => p(ADMIN_WORKSPACE, false, false),
+        | Action::ListDelete
+        | Action::HistoryRead => p(ADMIN_WORKSPACE, false, false),
         Action::BoardRead
         | Action::CardRead
         | Action::CommentRead
@@ -350,7 +352,8 @@ mod tests {
                 | BoardUpdate
                 | BoardDelete
                 | BoardMemberManage
-                | ListDelete,
+                | ListDelete
+                | HistoryRead,
                 Admin,
             ) => Some(Workspace),
             (
@@ -364,7 +367,8 @@ mod tests {
                 | BoardUpdate
                 | BoardDelete
                 | BoardMemberManage
-                | ListDelete,
+                | ListDelete
+                | HistoryRead,
                 _,
             ) => None,
             (BoardRead | CardRead | CommentRead | TimeEntryRead | AttachmentRead, Admin) => {
@@ -425,7 +429,7 @@ mod tests {
     fn observers_never_write() {
         for &action in Action::ALL {
             let name = action.as_str();
-            let read = name.ends_with(".read") || name == "member.list";
+            let read = (name.ends_with(".read") && name != "history.read") || name == "member.list";
             let got = authorize(member(Role::Observer, Lane::Human), action);
             assert_eq!(got.is_ok(), read, "{name}");
         }

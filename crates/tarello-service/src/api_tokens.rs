@@ -151,6 +151,7 @@ impl Services {
             },
             lane: Lane::Machine,
             session_id: None,
+            origin: crate::workspaces::Origin::default(),
         })
     }
 

@@ -28,7 +28,9 @@ pub use mail::{Mailer, Outbox};
 pub use members::MemberView;
 pub use totp::Enrolment;
 pub use work::*;
-pub use workspaces::{Caller, SettingsInput, WorkspaceDetail, WorkspaceToken, WorkspaceView};
+pub use workspaces::{
+    Caller, Origin, SettingsInput, WorkspaceDetail, WorkspaceToken, WorkspaceView,
+};
 
 use tarello_crypto::{KekSet, PasswordParams};
 use tarello_store::Db;

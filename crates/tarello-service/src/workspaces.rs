@@ -42,9 +42,32 @@ pub struct Caller {
     pub role: Role,
     pub lane: PolicyLane,
     pub session_id: Option<Uuid>,
+    /// The request's id, client address and user agent (for history).
+    pub origin: Origin,
+}
+
+/// Where a request came from; filled in by the HTTP edge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub request_id: String,
+    pub client_ip: String,
+    pub user_agent: String,
 }
 
 impl Caller {
+    /// The actor the history records for this caller's changes.
+    pub fn actor(&self) -> tarello_store::Actor {
+        let a = match self.lane {
+            PolicyLane::Human => tarello_store::Actor::user(self.principal_id),
+            PolicyLane::Machine => tarello_store::Actor::token(self.principal_id),
+        };
+        a.with_request(
+            &self.origin.request_id,
+            &self.origin.client_ip,
+            &self.origin.user_agent,
+        )
+    }
+
     /// Asks the policy; a refusal is a 403 that says why.
     pub fn authorize(&self, action: Action) -> Result<Grant, ServiceError> {
         authorize(self.principal(), action).map_err(|d| ServiceError::Forbidden(d.to_string()))
@@ -59,13 +82,29 @@ impl Caller {
     }
 }
 
-/// Was a token with this `iat` issued after the membership's last change?
-/// `iat` has whole seconds: a token from the same second as a change counts
-/// as older, unless the change fell exactly on the second (new memberships
-/// are stamped so, see `members::add`).
-fn issued_after(iat: i64, changed_at: time::OffsetDateTime) -> bool {
-    let changed = changed_at.unix_timestamp();
-    iat > changed || (iat == changed && changed_at.nanosecond() == 0)
+/// Was this token issued after the membership's last change? The `jti` is
+/// a UUIDv7 made from Tarello's clock when the token was issued, so it says
+/// so to the millisecond (`iat` has whole seconds, which would refuse a
+/// token asked for in the same second as a promotion). A token from the
+/// same millisecond as the change counts as older.
+fn issued_after(claims: &WorkspaceClaims, changed_at: time::OffsetDateTime) -> bool {
+    let changed_ms = changed_at.unix_timestamp_nanos() / 1_000_000;
+    match claims.jti.get_timestamp() {
+        Some(ts) => {
+            let (secs, nanos) = ts.to_unix();
+            let issued_ms = i128::from(secs) * 1000 + i128::from(nanos / 1_000_000);
+            issued_ms > changed_ms
+        }
+        None => i128::from(claims.iat) * 1000 > changed_ms,
+    }
+}
+
+/// A UUIDv7 for `now` (the injected clock, not the system's).
+fn v7_at(now: time::OffsetDateTime) -> Uuid {
+    let nanos = now.unix_timestamp_nanos();
+    let secs = u64::try_from(nanos.div_euclid(1_000_000_000)).unwrap_or(0);
+    let sub = u32::try_from(nanos.rem_euclid(1_000_000_000)).unwrap_or(0);
+    Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, sub))
 }
 
 /// Machine tokens carry this prefix; they take the machine lane.
@@ -193,14 +232,15 @@ impl Services {
             }
             None => self.add_signing_key(&ws).await?,
         };
-        let now = self.clock.now().unix_timestamp();
+        let issued = self.clock.now();
+        let now = issued.unix_timestamp();
         let claims = WorkspaceClaims {
             sub: session.user_id,
             aud: ws.id.to_string(),
             iss: self.cfg.issuer.clone(),
             iat: now,
             exp: now + self.cfg.workspace_token_ttl_secs,
-            jti: Uuid::now_v7(),
+            jti: v7_at(issued),
             sid: Some(session.session_id),
             lane: Lane::Human,
         };
@@ -290,12 +330,13 @@ impl Services {
         match membership {
             // A token older than the last change of this membership (role,
             // active flag) is refused: the member asks for a new one.
-            Some(m) if m.active && issued_after(claims.iat, m.changed_at) => Ok(Caller {
+            Some(m) if m.active && issued_after(&claims, m.changed_at) => Ok(Caller {
                 principal_id: claims.sub,
                 workspace: ws,
                 role: Role::parse(&m.role).ok_or(ServiceError::Unauthenticated)?,
                 lane: PolicyLane::Human,
                 session_id: Some(sid),
+                origin: Origin::default(),
             }),
             _ => Err(ServiceError::Unauthenticated),
         }

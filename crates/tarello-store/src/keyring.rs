@@ -333,7 +333,7 @@ pub async fn rotate_workspace_key(
 
     let mut total = 0i64;
     {
-        let mut tx = TenantTx::begin(db, ws.id).await?;
+        let mut tx = TenantTx::begin(db, ws.id, &crate::Actor::system()).await?;
         for (table, _, column) in ENCRYPTED_COLUMNS {
             let n: i64 = sqlx::query_scalar(&format!(
                 "SELECT count(*) FROM {table} WHERE {column} NOT LIKE $1"
@@ -352,7 +352,7 @@ pub async fn rotate_workspace_key(
     let mut done = 0u64;
     for (table, pk, column) in ENCRYPTED_COLUMNS {
         loop {
-            let mut tx = TenantTx::begin(db, ws.id).await?;
+            let mut tx = TenantTx::begin(db, ws.id, &crate::Actor::system()).await?;
             let batch: Vec<(Uuid, String)> = sqlx::query_as(&format!(
                 "SELECT {pk}, {column} FROM {table} WHERE {column} NOT LIKE $1 ORDER BY {pk} LIMIT $2 FOR UPDATE"
             ))
@@ -383,7 +383,7 @@ pub async fn rotate_workspace_key(
     // Attachments' file keys are wrapped by the data key too: re-wrap them
     // before the old version is retired, or the files become unreadable.
     loop {
-        let mut tx = TenantTx::begin(db, ws.id).await?;
+        let mut tx = TenantTx::begin(db, ws.id, &crate::Actor::system()).await?;
         let n = crate::repo::attachment::rewrap_file_keys(&mut tx, &cipher, BATCH).await?;
         tx.commit().await?;
         if n == 0 {

@@ -34,7 +34,7 @@ pub use error::StoreError;
 pub use progress::{NoProgress, Progress};
 pub use provision::create_workspace;
 pub use sqlx::postgres::PgConnectOptions;
-pub use tenant::TenantTx;
+pub use tenant::{Actor, TenantTx};
 pub use workspace::{
     Settings, SettingsPatch, Workspace, find_workspace, find_workspace_by_id, list_workspaces,
     requires_2fa, set_require_2fa, settings, timezone_exists, update_settings,

@@ -87,6 +87,11 @@ impl MigrationSet {
                     "work",
                     include_str!("../migrations/workspace/0002_work.sql"),
                 ),
+                Migration::new(
+                    3,
+                    "history",
+                    include_str!("../migrations/workspace/0003_history.sql"),
+                ),
             ],
             workspace_schema: include_str!("../migrations/workspace/schema.sql").to_owned(),
         }
@@ -135,6 +140,10 @@ pub const WORKSPACE_TABLES: &[&str] = &[
     "attachment",
 ];
 
+/// Tables the workspace role may only read and append to (never update or
+/// delete): the history.
+pub const APPEND_ONLY_TABLES: &[&str] = &["history"];
+
 /// The grants a workspace role gets on its own schema, and nothing else.
 /// One place, used when a workspace is created and after each migration.
 pub(crate) fn workspace_grants(ws: WorkspaceId, app_role: &str) -> Result<String, StoreError> {
@@ -145,12 +154,18 @@ pub(crate) fn workspace_grants(ws: WorkspaceId, app_role: &str) -> Result<String
     for t in WORKSPACE_TABLES {
         tables.push(format!("{schema}.{}", ident::checked(t)?));
     }
+    let mut append_only = Vec::with_capacity(APPEND_ONLY_TABLES.len());
+    for t in APPEND_ONLY_TABLES {
+        append_only.push(format!("{schema}.{}", ident::checked(t)?));
+    }
     Ok(format!(
         "REVOKE ALL ON SCHEMA {schema} FROM PUBLIC;\n\
          GRANT USAGE ON SCHEMA {schema} TO {role};\n\
          GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {role};\n\
+         GRANT SELECT, INSERT ON {} TO {role};\n\
          GRANT {role} TO {app};\n",
-        tables.join(", ")
+        tables.join(", "),
+        append_only.join(", ")
     ))
 }
 

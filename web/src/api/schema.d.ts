@@ -782,6 +782,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The change history, oldest first: every insert, update and delete of
+         *     boards, lists, cards, comments, tags, card tags, viewers, time entries,
+         *     attachments and board members, with actor, request and changed fields.
+         */
+        get: operations["history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/boards/{public_id}": {
         parameters: {
             query?: never;
@@ -1105,6 +1126,31 @@ export interface components {
              */
             status: string;
         };
+        HistoryEvent: {
+            /** Format: int64 */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /** @description `user`, `token`, `system` or `public`. */
+            actor_kind: string;
+            /** Format: uuid */
+            actor_id?: string | null;
+            action: string;
+            entity_type: string;
+            /** Format: uuid */
+            entity_id: string;
+            /** Format: uuid */
+            card_id?: string | null;
+            /** Format: uuid */
+            board_id?: string | null;
+            /** @description Changed fields before (updates, deletes); key material as `***`. */
+            before?: Record<string, never> | null;
+            /** @description Changed fields after (inserts, updates). */
+            after?: Record<string, never> | null;
+            request_id?: string | null;
+            client_ip?: string | null;
+            user_agent?: string | null;
+        };
         InvitationInput: {
             email: string;
             role: string;
@@ -1326,6 +1372,36 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at?: string | null;
+            }[];
+            /** @description The cursor of the next page; `null` on the last one. */
+            next_cursor?: string | null;
+        };
+        /** @description `{items, next_cursor}`. */
+        Page_HistoryEvent: {
+            items: {
+                /** Format: int64 */
+                seq: number;
+                /** Format: date-time */
+                at: string;
+                /** @description `user`, `token`, `system` or `public`. */
+                actor_kind: string;
+                /** Format: uuid */
+                actor_id?: string | null;
+                action: string;
+                entity_type: string;
+                /** Format: uuid */
+                entity_id: string;
+                /** Format: uuid */
+                card_id?: string | null;
+                /** Format: uuid */
+                board_id?: string | null;
+                /** @description Changed fields before (updates, deletes); key material as `***`. */
+                before?: Record<string, never> | null;
+                /** @description Changed fields after (inserts, updates). */
+                after?: Record<string, never> | null;
+                request_id?: string | null;
+                client_ip?: string | null;
+                user_agent?: string | null;
             }[];
             /** @description The cursor of the next page; `null` on the last one. */
             next_cursor?: string | null;
@@ -6052,6 +6128,98 @@ export interface operations {
             };
             /** @description `not-found`: no such workspace, or the item does not exist or is not visible to the caller. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    history_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `board`, `list`, `card`, `comment`, `tag`, `board_member`,
+                 *     `time_entry`, `attachment`.
+                 */
+                entity_type?: string;
+                entity_id?: string;
+                actor_id?: string;
+                /**
+                 * @description `insert`, `update`, `delete`, `card.tag.add`, `card.tag.remove`,
+                 *     `card.viewer.add`, `card.viewer.remove`.
+                 */
+                action?: string;
+                /** @description RFC 3339; events at or after. */
+                since?: string;
+                /** @description RFC 3339; events before. */
+                until?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The workspace's slug.
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoryEvent"];
+                };
+            };
+            /** @description `bad-query` or `bad-request`: a query parameter (or the cursor) is not valid; `errors` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: no token, or a token that is expired, revoked or for another audience. */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `two-factor-required`: the caller's role or token scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such workspace, or the item does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-body`: a parameter is out of range (e.g. `limit` is 1 to 200). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

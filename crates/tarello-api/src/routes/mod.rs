@@ -10,6 +10,7 @@ pub mod card_links;
 pub mod cards;
 pub mod comments;
 pub mod files;
+pub mod history;
 pub mod invitations;
 pub mod lists;
 pub mod me;
@@ -37,4 +38,5 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(card_links::router())
         .merge(time_entries::router())
         .merge(attachments::router())
+        .merge(history::router())
 }

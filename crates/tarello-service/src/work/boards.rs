@@ -304,7 +304,7 @@ impl Services {
         let ws = found(public_board::find(&self.db, public_id).await?)?;
         let grant = authorize(Principal::Public, Action::BoardRead)
             .map_err(|d| ServiceError::Forbidden(d.to_string()))?;
-        let mut tx = TenantTx::begin(&self.db, ws).await?;
+        let mut tx = TenantTx::begin(&self.db, ws, &tarello_store::Actor::public()).await?;
         let view = found(board::public_view(&mut tx, &grant, public_id).await?)?;
         tx.commit().await?;
         Ok(view)

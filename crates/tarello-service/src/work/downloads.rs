@@ -139,7 +139,7 @@ impl Services {
         let redeemed = redeemed.ok_or(ServiceError::NotFound)?;
         let ws = redeemed.workspace();
         let cipher = keyring::field_cipher(&self.db, &self.keks, ws).await?;
-        let mut tx = TenantTx::begin(&self.db, ws).await?;
+        let mut tx = TenantTx::begin(&self.db, ws, &tarello_store::Actor::public()).await?;
         let found = attachment::for_download(&mut tx, &cipher, &redeemed).await?;
         tx.commit().await?;
         let (row, file_key) = found.ok_or(ServiceError::NotFound)?;

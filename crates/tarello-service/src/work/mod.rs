@@ -11,6 +11,7 @@ mod boards;
 mod cards;
 mod comments;
 mod downloads;
+mod history;
 mod lists;
 mod page;
 mod tags;
@@ -24,6 +25,7 @@ pub use boards::{BoardInput, BoardPatchInput, BoardView, Visibility};
 pub use cards::{CardInput, CardPatchInput, CardQuery, CardView};
 pub use comments::{CommentInput, CommentView};
 pub use downloads::{Download, served_type};
+pub use history::{HistoryEvent, HistoryQuery};
 pub use lists::{ListInput, ListPatchInput, ListView};
 pub use page::{Cursor, Page, PageQuery};
 pub use tags::{TagInput, TagView};
@@ -39,7 +41,7 @@ use crate::{Caller, ServiceError, Services};
 impl Services {
     /// A tenant transaction for the caller's workspace.
     pub(crate) async fn tenant(&self, caller: &Caller) -> Result<TenantTx, ServiceError> {
-        Ok(TenantTx::begin(&self.db, caller.workspace.id).await?)
+        Ok(TenantTx::begin(&self.db, caller.workspace.id, &caller.actor()).await?)
     }
 }
 

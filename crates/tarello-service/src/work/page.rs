@@ -23,14 +23,40 @@ pub struct PageQuery {
     pub limit: Option<i64>,
 }
 
+/// A page position: after the key `K` (a row id, or a history sequence
+/// number), `limit` rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub after: Option<Uuid>,
+pub struct Cursor<K = Uuid> {
+    pub after: Option<K>,
     pub limit: i64,
 }
 
-impl Cursor {
-    pub fn parse(q: &PageQuery, ws: WorkspaceId) -> Result<Cursor, ServiceError> {
+/// A key a cursor can carry.
+pub trait CursorKey: Sized + Copy {
+    fn encode(self) -> String;
+    fn decode(s: &str) -> Option<Self>;
+}
+
+impl CursorKey for Uuid {
+    fn encode(self) -> String {
+        self.simple().to_string()
+    }
+    fn decode(s: &str) -> Option<Uuid> {
+        Uuid::parse_str(s).ok()
+    }
+}
+
+impl CursorKey for i64 {
+    fn encode(self) -> String {
+        self.to_string()
+    }
+    fn decode(s: &str) -> Option<i64> {
+        s.parse().ok().filter(|n| *n >= 0)
+    }
+}
+
+impl<K: CursorKey> Cursor<K> {
+    pub fn parse(q: &PageQuery, ws: WorkspaceId) -> Result<Cursor<K>, ServiceError> {
         let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=tarello_store::repo::MAX_PAGE).contains(&limit) {
             return Err(ServiceError::Invalid {
@@ -46,7 +72,7 @@ impl Cursor {
     }
 
     /// The cursor for the page after `items`, when the page was full.
-    pub fn next<T>(&self, ws: WorkspaceId, items: &[T], id: impl Fn(&T) -> Uuid) -> Option<String> {
+    pub fn next<T>(&self, ws: WorkspaceId, items: &[T], id: impl Fn(&T) -> K) -> Option<String> {
         if i64::try_from(items.len()).ok()? < self.limit {
             return None;
         }
@@ -54,11 +80,11 @@ impl Cursor {
     }
 }
 
-fn encode(ws: WorkspaceId, last: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}.{}", ws.0.simple(), last.simple()))
+fn encode<K: CursorKey>(ws: WorkspaceId, last: K) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}.{}", ws.0.simple(), last.encode()))
 }
 
-fn decode(c: &str, ws: WorkspaceId) -> Result<Uuid, ServiceError> {
+fn decode<K: CursorKey>(c: &str, ws: WorkspaceId) -> Result<K, ServiceError> {
     let bad = |message: &str| ServiceError::BadRequest {
         field: "cursor",
         message: message.to_owned(),
@@ -75,7 +101,7 @@ fn decode(c: &str, ws: WorkspaceId) -> Result<Uuid, ServiceError> {
     if w != ws.0 {
         return Err(bad("this cursor belongs to another workspace"));
     }
-    Uuid::parse_str(last).map_err(|_| bad("this cursor is malformed"))
+    K::decode(last).ok_or_else(|| bad("this cursor is malformed"))
 }
 
 /// `{items, next_cursor}`.
@@ -100,9 +126,9 @@ mod tests {
             cursor: Some(c),
             limit: None,
         };
-        assert_eq!(Cursor::parse(&q, a).unwrap().after, Some(id));
+        assert_eq!(Cursor::<Uuid>::parse(&q, a).unwrap().after, Some(id));
         assert!(matches!(
-            Cursor::parse(&q, b),
+            Cursor::<Uuid>::parse(&q, b),
             Err(ServiceError::BadRequest { .. })
         ));
         for bad in ["", "x", "!!", "YWJj"] {
@@ -110,7 +136,7 @@ mod tests {
                 cursor: Some(bad.into()),
                 limit: None,
             };
-            let r = Cursor::parse(&q, a);
+            let r = Cursor::<Uuid>::parse(&q, a);
             assert!(bad.is_empty() || r.is_err(), "{bad}");
         }
         for limit in [0, -1, 201] {
@@ -118,7 +144,7 @@ mod tests {
                 cursor: None,
                 limit: Some(limit),
             };
-            assert!(Cursor::parse(&q, a).is_err());
+            assert!(Cursor::<Uuid>::parse(&q, a).is_err());
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod board;
 pub mod card;
 pub mod comment;
 pub mod export;
+pub mod history;
 pub mod integration;
 pub mod list;
 mod scope;

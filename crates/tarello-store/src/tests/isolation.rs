@@ -8,14 +8,18 @@ use crate::{StoreError, TenantTx};
 
 async fn canary(e: &super::Env, ws: &crate::Workspace, name: &str) -> Uuid {
     let id = Uuid::now_v7();
-    let mut tx = TenantTx::begin(&e.db, ws.id).await.unwrap();
+    let mut tx = TenantTx::begin(&e.db, ws.id, &crate::Actor::system())
+        .await
+        .unwrap();
     super::insert_board(&mut tx, id, name).await;
     tx.commit().await.unwrap();
     id
 }
 
 async fn names(e: &super::Env, ws: &crate::Workspace) -> Vec<String> {
-    let mut tx = TenantTx::begin(&e.db, ws.id).await.unwrap();
+    let mut tx = TenantTx::begin(&e.db, ws.id, &crate::Actor::system())
+        .await
+        .unwrap();
     let rows = super::list_boards(&mut tx).await;
     tx.commit().await.unwrap();
     rows.into_iter().map(|b| b.name).collect()
@@ -105,7 +109,9 @@ async fn schema_qualified_query_for_another_workspace_is_permission_denied() {
     let globex = e.workspace("globex").await;
     canary(&e, &globex, "globex-secret-board").await;
 
-    let mut tx = TenantTx::begin(&e.db, acme.id).await.unwrap();
+    let mut tx = TenantTx::begin(&e.db, acme.id, &crate::Actor::system())
+        .await
+        .unwrap();
     let err = sqlx::query(&format!("SELECT name FROM {}.board", globex.schema_name))
         .fetch_all(tx.conn())
         .await
@@ -115,7 +121,9 @@ async fn schema_qualified_query_for_another_workspace_is_permission_denied() {
     tx.rollback().await.unwrap();
 
     // Nor can a tenant transaction read the control plane…
-    let mut tx = TenantTx::begin(&e.db, acme.id).await.unwrap();
+    let mut tx = TenantTx::begin(&e.db, acme.id, &crate::Actor::system())
+        .await
+        .unwrap();
     let err = sqlx::query("SELECT slug FROM control.workspace")
         .fetch_all(tx.conn())
         .await
@@ -139,7 +147,9 @@ async fn schema_qualified_query_for_another_workspace_is_permission_denied() {
 async fn a_workspace_that_does_not_exist_cannot_be_entered() {
     let e = env().await;
     let ghost = tarello_domain::WorkspaceId::new_v7();
-    let err = TenantTx::begin(&e.db, ghost).await.unwrap_err();
+    let err = TenantTx::begin(&e.db, ghost, &crate::Actor::system())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::UnknownWorkspace(_)), "{err}");
 }
 
@@ -199,17 +209,23 @@ async fn no_tenant_context_survives_commit_rollback_or_a_dropped_transaction() {
         assert_eq!(sqlstate(&err).as_deref(), Some("42P01"), "{err}");
     };
 
-    let tx = TenantTx::begin(&e.db, a.id).await.unwrap();
+    let tx = TenantTx::begin(&e.db, a.id, &crate::Actor::system())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     check_clean().await;
 
-    let mut tx = TenantTx::begin(&e.db, a.id).await.unwrap();
+    let mut tx = TenantTx::begin(&e.db, a.id, &crate::Actor::system())
+        .await
+        .unwrap();
     super::list_boards(&mut tx).await;
     tx.rollback().await.unwrap();
     check_clean().await;
 
     {
-        let mut tx = TenantTx::begin(&e.db, a.id).await.unwrap();
+        let mut tx = TenantTx::begin(&e.db, a.id, &crate::Actor::system())
+            .await
+            .unwrap();
         super::list_boards(&mut tx).await;
         // dropped without commit: sqlx rolls back before reusing the connection
     }
@@ -225,7 +241,9 @@ async fn rollback_to_savepoint_leaves_the_transaction_in_its_own_workspace() {
     canary(&e, &a, "canary-a").await;
     canary(&e, &b, "canary-b").await;
 
-    let mut tx = TenantTx::begin(&e.db, a.id).await.unwrap();
+    let mut tx = TenantTx::begin(&e.db, a.id, &crate::Actor::system())
+        .await
+        .unwrap();
     sqlx::raw_sql(&format!(
         "SAVEPOINT s1; SELECT set_config('search_path', '{}', true)",
         b.schema_name

@@ -12,7 +12,9 @@ use crate::{NoProgress, StoreError, TenantTx, Workspace};
 async fn put(e: &super::Env, ws: &Workspace, secret: &str) -> Uuid {
     let cipher = keyring::field_cipher(&e.db, &e.keks, ws.id).await.unwrap();
     let id = Uuid::now_v7();
-    let mut tx = TenantTx::begin(&e.db, ws.id).await.unwrap();
+    let mut tx = TenantTx::begin(&e.db, ws.id, &crate::Actor::system())
+        .await
+        .unwrap();
     integration::insert(
         &mut tx,
         &cipher,
@@ -34,7 +36,7 @@ async fn get(
     id: Uuid,
 ) -> Result<Option<String>, StoreError> {
     let cipher = keyring::field_cipher(&e.db, keks, ws.id).await?;
-    let mut tx = TenantTx::begin(&e.db, ws.id).await?;
+    let mut tx = TenantTx::begin(&e.db, ws.id, &crate::Actor::system()).await?;
     let s = integration::secret(&mut tx, &cipher, id).await;
     tx.rollback().await?;
     Ok(s?.map(|s| s.expose().clone()))

@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod embedded;
 mod flows;
+mod history;
 mod http;
 mod identity;
 mod identity_login;

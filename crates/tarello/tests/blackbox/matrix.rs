@@ -116,6 +116,7 @@ fn endpoints() -> Vec<Ep> {
         ep!(POST "/workspaces/{ws}/cards/{card}/attachments?filename=notes.txt", AttachmentUpload, 201, board: true, authored: false,
             |_| Body::Raw("text/plain", b"matrix upload")),
         ep!(DELETE "/workspaces/{ws}/attachments/{attachment}", AttachmentDelete, 204, board: true, authored: true, none),
+        ep!(GET "/workspaces/{ws}/history", HistoryRead, 200, board: false, authored: false, none),
     ]
 }
 
