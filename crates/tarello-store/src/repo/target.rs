@@ -19,6 +19,39 @@ pub enum Target {
     Tag(Uuid),
 }
 
+/// `EXISTS` of a row of `$table` (key `$id`) that hangs off a board by its
+/// `board_id` column.
+macro_rules! on_board {
+    ($table:literal, $id:literal) => {
+        concat!(
+            "SELECT EXISTS (SELECT 1 FROM ",
+            $table,
+            " x JOIN board b ON b.board_id = x.board_id \
+             WHERE x.",
+            $id,
+            " = $3 AND ",
+            visible!(),
+            ")"
+        )
+    };
+}
+
+/// `EXISTS` of a row of `$table` (key `$id`) that hangs off a card.
+macro_rules! on_card {
+    ($table:literal, $id:literal) => {
+        concat!(
+            "SELECT EXISTS (SELECT 1 FROM ",
+            $table,
+            " x JOIN card c ON c.card_id = x.card_id \
+             JOIN board b ON b.board_id = c.board_id WHERE x.",
+            $id,
+            " = $3 AND ",
+            visible!(),
+            ")"
+        )
+    };
+}
+
 /// Is the row there, on a board the grant can see?
 pub async fn exists(tx: &mut TenantTx, grant: &Grant, target: Target) -> Result<bool, StoreError> {
     let (q, id) = match target {
@@ -30,51 +63,11 @@ pub async fn exists(tx: &mut TenantTx, grant: &Grant, target: Target) -> Result<
             ),
             id,
         ),
-        Target::List(id) => (
-            concat!(
-                "SELECT EXISTS (SELECT 1 FROM list l JOIN board b ON b.board_id = l.board_id \
-                 WHERE l.list_id = $3 AND ",
-                visible!(),
-                ")"
-            ),
-            id,
-        ),
-        Target::Card(id) => (
-            concat!(
-                "SELECT EXISTS (SELECT 1 FROM card c JOIN board b ON b.board_id = c.board_id \
-                 WHERE c.card_id = $3 AND ",
-                visible!(),
-                ")"
-            ),
-            id,
-        ),
-        Target::Comment(id) => (
-            concat!(
-                "SELECT EXISTS (SELECT 1 FROM comment x JOIN card c ON c.card_id = x.card_id \
-                 JOIN board b ON b.board_id = c.board_id WHERE x.comment_id = $3 AND ",
-                visible!(),
-                ")"
-            ),
-            id,
-        ),
-        Target::TimeEntry(id) => (
-            concat!(
-                "SELECT EXISTS (SELECT 1 FROM time_entry x JOIN card c ON c.card_id = x.card_id \
-                 JOIN board b ON b.board_id = c.board_id WHERE x.time_entry_id = $3 AND ",
-                visible!(),
-                ")"
-            ),
-            id,
-        ),
-        Target::Attachment(id) => (
-            concat!(
-                "SELECT EXISTS (SELECT 1 FROM attachment x JOIN card c ON c.card_id = x.card_id \
-                 JOIN board b ON b.board_id = c.board_id WHERE x.attachment_id = $3 AND ",
-                visible!(),
-                ")"
-            ),
-            id,
-        ),
+        Target::List(id) => (on_board!("list", "list_id"), id),
+        Target::Card(id) => (on_board!("card", "card_id"), id),
+        Target::Comment(id) => (on_card!("comment", "comment_id"), id),
+        Target::TimeEntry(id) => (on_card!("time_entry", "time_entry_id"), id),
+        Target::Attachment(id) => (on_card!("attachment", "attachment_id"), id),
         // Tags belong to the whole workspace.
         Target::Tag(id) => (
             "SELECT EXISTS (SELECT 1 FROM tag WHERE tag_id = $3 AND ($1::bool OR $2::uuid IS NOT NULL))",
