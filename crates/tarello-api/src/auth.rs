@@ -78,6 +78,18 @@ impl FromRequestParts<AppState> for AccountSession {
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
         let session = state.services.authenticate_account(token).await?;
+        // On a workspace route (the token exchange) the capability log
+        // names the account.
+        if let Some(audit) = parts.extensions.get::<tarello_service::CallAudit>() {
+            audit.identified(
+                None,
+                tarello_service::CallPrincipal {
+                    id: session.user_id,
+                    lane: tarello_domain::policy::Lane::Human,
+                    role: None,
+                },
+            );
+        }
         Ok(AccountSession(session))
     }
 }
@@ -98,6 +110,9 @@ impl FromRequestParts<AppState> for WorkspaceCaller {
         let slug = params.get("ws").ok_or(ApiError(ServiceError::NotFound))?;
         let token = bearer(parts)?;
         let mut caller = state.services.authenticate_workspace(slug, token).await?;
+        if let Some(audit) = parts.extensions.get::<tarello_service::CallAudit>() {
+            caller.attach(audit);
+        }
         let ClientInfo(client) = ClientInfo::from_request_parts(parts, state).await?;
         caller.origin = tarello_service::Origin {
             request_id: parts

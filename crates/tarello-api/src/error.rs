@@ -105,6 +105,15 @@ impl IntoResponse for ApiError {
                 "This would leave the workspace without an active admin. Make another member admin first.",
             )
             .into_response(),
+            ServiceError::PlanRequired { needed, current } => Problem::new(
+                StatusCode::FORBIDDEN,
+                "plan-required",
+                format!(
+                    "This needs the {needed} plan; this workspace is on the {current} plan. \
+                     An admin can change it with PATCH /api/v1/workspaces/{{ws}}."
+                ),
+            )
+            .into_response(),
             ServiceError::NotFound => Problem::for_status(StatusCode::NOT_FOUND).into_response(),
             ServiceError::Conflict(detail) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", detail).into_response()

@@ -8,6 +8,7 @@
 
 mod auth;
 mod body_limit;
+mod call_log;
 mod client_ip;
 mod documents;
 mod error;

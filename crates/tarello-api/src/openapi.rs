@@ -152,6 +152,16 @@ problem_set!(
 );
 
 problem_set!(
+    /// A workspace route that is part of a plan: as [`WorkspaceProblems`],
+    /// and 403 `plan-required` when the workspace's plan does not include it.
+    PlanProblems {
+        "401" => unauthenticated(),
+        "403" => problem("`forbidden`, `two-factor-required` or `plan-required`: the caller's role or token does not allow this, or the workspace's plan does not include it (`detail` names the plan)."),
+        "404" => problem("`not-found`: no such workspace."),
+    }
+);
+
+problem_set!(
     /// The addressed item does not exist (or is not visible).
     NotFoundProblem {
         "404" => problem("`not-found`: there is nothing at this address."),
@@ -277,6 +287,10 @@ fn base() -> OpenApi {
                 (
                     "history",
                     "Who changed what, when: the change history (admins).",
+                ),
+                (
+                    "security log",
+                    "Every call to the workspace's API, allowed or denied, and its members' account security events (admins).",
                 ),
                 (
                     "attachments",

@@ -64,6 +64,10 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }),
     };
+    let call_log = crate::call_log::CallLogState {
+        app: state.clone(),
+        body_timeout: opts.request_timeout,
+    };
     let mut app = Router::new()
         .merge(api)
         .merge(crate::openapi::docs_router(&doc))
@@ -83,7 +87,13 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
             tracing::error!("a handler panicked");
             Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
         }))
-        .layer(axum_mw::from_fn(middleware::problemize));
+        .layer(axum_mw::from_fn(middleware::problemize))
+        // Outside the timeout and the panic catcher: it sees the final
+        // status of every call (AUD-3).
+        .layer(axum_mw::from_fn_with_state(
+            call_log,
+            crate::call_log::log_calls,
+        ));
     for (name, value) in middleware::security_headers() {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }

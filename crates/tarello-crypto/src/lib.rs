@@ -26,6 +26,7 @@ pub mod jwt;
 mod kek;
 pub mod otp;
 pub mod password;
+pub mod seal;
 mod secret;
 pub mod totp;
 

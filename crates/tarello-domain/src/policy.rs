@@ -117,6 +117,7 @@ actions! {
     ListUpdate => "list.update",
     ListDelete => "list.delete",
     CardRead => "card.read",
+    CardActivityRead => "card.activity.read",
     CardCreate => "card.create",
     CardUpdate => "card.update",
     CardDelete => "card.delete",
@@ -138,6 +139,8 @@ actions! {
     AttachmentUpload => "attachment.upload",
     AttachmentDelete => "attachment.delete",
     HistoryRead => "history.read",
+    HistoryExport => "history.export",
+    SecurityLogRead => "security_log.read",
 }
 
 /// One row of the policy: `role` and every role above it get `scope`.
@@ -197,7 +200,10 @@ pub const fn policy(action: Action) -> Policy {
         | Action::InvitationCreate
         | Action::ApiTokenList
         | Action::ApiTokenCreate
-        | Action::ApiTokenRevoke => p(ADMIN_WORKSPACE, true, false),
+        | Action::ApiTokenRevoke
+        // The capability log shows who called what and from where: admins,
+        // in person, like the credentials it is about.
+        | Action::SecurityLogRead => p(ADMIN_WORKSPACE, true, false),
         // Board structure is the admins'.
         Action::BoardCreate
         | Action::BoardUpdate
@@ -210,6 +216,11 @@ pub const fn policy(action: Action) -> Policy {
         | Action::CommentRead
         | Action::TimeEntryRead
         | Action::AttachmentRead => p(READ_BOARDS, false, true),
+        // A card's activity, for whoever can see the card; not on the public
+        // page (it names the people who worked on it).
+        Action::CardActivityRead => p(READ_BOARDS, false, false),
+        // A bulk copy of the history (with client addresses): admins, in person.
+        Action::HistoryExport => p(ADMIN_WORKSPACE, true, false),
         // A bulk copy of a board is for those who may write on it.
         Action::BoardExport => p(WRITE_BOARDS, false, false),
         Action::ListCreate
@@ -353,7 +364,9 @@ mod tests {
                 | BoardDelete
                 | BoardMemberManage
                 | ListDelete
-                | HistoryRead,
+                | HistoryRead
+                | HistoryExport
+                | SecurityLogRead,
                 Admin,
             ) => Some(Workspace),
             (
@@ -368,13 +381,21 @@ mod tests {
                 | BoardDelete
                 | BoardMemberManage
                 | ListDelete
-                | HistoryRead,
+                | HistoryRead
+                | HistoryExport
+                | SecurityLogRead,
                 _,
             ) => None,
-            (BoardRead | CardRead | CommentRead | TimeEntryRead | AttachmentRead, Admin) => {
-                Some(Workspace)
-            }
-            (BoardRead | CardRead | CommentRead | TimeEntryRead | AttachmentRead, _) => Some(Board),
+            (
+                BoardRead | CardRead | CardActivityRead | CommentRead | TimeEntryRead
+                | AttachmentRead,
+                Admin,
+            ) => Some(Workspace),
+            (
+                BoardRead | CardRead | CardActivityRead | CommentRead | TimeEntryRead
+                | AttachmentRead,
+                _,
+            ) => Some(Board),
             (TagCreate, Observer) => None,
             (TagCreate, _) => Some(Workspace),
             (CommentUpdate | TimeEntryUpdate, Observer) => None,
@@ -429,7 +450,9 @@ mod tests {
     fn observers_never_write() {
         for &action in Action::ALL {
             let name = action.as_str();
-            let read = (name.ends_with(".read") && name != "history.read") || name == "member.list";
+            let admin_only = ["history.read", "security_log.read"];
+            let read =
+                (name.ends_with(".read") && !admin_only.contains(&name)) || name == "member.list";
             let got = authorize(member(Role::Observer, Lane::Human), action);
             assert_eq!(got.is_ok(), read, "{name}");
         }

@@ -8,7 +8,7 @@ use tarello_crypto::{
     hash_token, random_token, verify_code,
 };
 use tarello_store::identity::codes::{self, Attempt};
-use tarello_store::identity::events::{self, Event};
+use tarello_store::identity::events::Event;
 use tarello_store::identity::sessions::{self, Refresh, SessionRow, TokenHashes};
 use tarello_store::identity::{throttle, users};
 use tarello_store::keyring;
@@ -22,6 +22,17 @@ use crate::{Email, ServiceError, Services};
 pub struct Client {
     pub ip: String,
     pub user_agent: Option<String>,
+}
+
+impl Client {
+    /// A user acting from this client, for audited control-plane writes.
+    pub fn actor(&self, user_id: Uuid) -> tarello_store::Actor {
+        tarello_store::Actor::user(user_id).with_request(
+            "",
+            &self.ip,
+            self.user_agent.as_deref().unwrap_or(""),
+        )
+    }
 }
 
 #[derive(Debug)]
@@ -140,9 +151,7 @@ impl Services {
             user_agent: client.user_agent.as_deref(),
             detail: None,
         };
-        if let Err(err) = events::record(&self.db, e, self.now()).await {
-            tracing::error!(error = %err, event.kind = kind, "could not record a security event");
-        }
+        self.security_event(e, self.now()).await;
     }
 
     async fn limit(&self, bucket: String, max: i32) -> Result<(), ServiceError> {
@@ -313,7 +322,10 @@ impl Services {
             (ip, self.cfg.ip_lockout_threshold),
         ];
         if let Some(until) = throttle::begin_attempt(&self.db, &keys, now).await? {
-            self.event("login.locked_out", None, client).await;
+            // The same lookup whether or not the account exists.
+            let user = users::by_email(&self.db, email).await.ok().flatten();
+            self.event("login.locked_out", user.map(|u| u.user_id), client)
+                .await;
             return Err(ServiceError::Throttled {
                 retry_after_secs: (until - now).whole_seconds().max(1),
             });
@@ -339,6 +351,9 @@ impl Services {
         let email = Email::parse(&input.email).map_err(|_| ServiceError::BadCredentials)?;
         self.reserve_attempt(email.as_str(), client).await?;
         let user = users::by_email(&self.db, email.as_str()).await?;
+        // The account's own log (and its workspaces' capability logs) shows
+        // failed attempts; the answer to the client stays the same.
+        let known = user.as_ref().map(|u| u.user_id);
         let ok_user = match user {
             Some(u) => {
                 let v = self
@@ -361,7 +376,7 @@ impl Services {
             }
         };
         let Some(user) = ok_user else {
-            self.event("login.failed", None, client).await;
+            self.event("login.failed", known, client).await;
             return Err(ServiceError::BadCredentials);
         };
         if user.totp_enabled {
@@ -372,7 +387,7 @@ impl Services {
                 (None, None) => return Err(ServiceError::SecondFactorRequired),
             };
             if !second {
-                self.event("login.failed", None, client).await;
+                self.event("login.failed", Some(user.user_id), client).await;
                 return Err(ServiceError::BadCredentials);
             }
         }
@@ -628,8 +643,13 @@ impl Services {
             return Err(ServiceError::BadCredentials);
         }
         self.settle_attempt(&user.email, client).await?;
-        match tarello_store::identity::deletion::delete_account(&self.db, user.user_id, self.now())
-            .await?
+        match tarello_store::identity::deletion::delete_account(
+            &self.db,
+            user.user_id,
+            &client.actor(user.user_id),
+            self.now(),
+        )
+        .await?
         {
             tarello_store::identity::deletion::Deletion::Done => {
                 self.event("account.deleted", Some(user.user_id), client)

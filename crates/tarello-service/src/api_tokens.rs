@@ -152,6 +152,7 @@ impl Services {
             lane: Lane::Machine,
             session_id: None,
             origin: crate::workspaces::Origin::default(),
+            audit: crate::CallAudit::default(),
         })
     }
 
@@ -164,10 +165,6 @@ impl Services {
             user_agent: client.user_agent.as_deref(),
             detail: None,
         };
-        if let Err(err) =
-            tarello_store::identity::events::record(&self.db, e, self.clock.now()).await
-        {
-            tracing::error!(error = %err, event.kind = kind, "could not record a security event");
-        }
+        self.security_event(e, self.clock.now()).await;
     }
 }

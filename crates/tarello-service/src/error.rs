@@ -39,6 +39,13 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("that would leave the workspace without an active admin")]
     LastAdmin,
+    #[error("this needs the {needed} plan")]
+    PlanRequired {
+        /// The plan that includes it.
+        needed: &'static str,
+        /// The workspace's plan.
+        current: String,
+    },
     #[error("not found")]
     NotFound,
     #[error("{0}")]

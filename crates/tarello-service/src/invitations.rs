@@ -122,9 +122,17 @@ impl Services {
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
         let now = self.clock.now();
-        let inv = invitations::accept(&self.db, &code_hash(code), &user.email, user.user_id, now)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let actor = tarello_store::Actor::user(user.user_id);
+        let inv = invitations::accept(
+            &self.db,
+            &code_hash(code),
+            &user.email,
+            user.user_id,
+            &actor,
+            now,
+        )
+        .await?
+        .ok_or(ServiceError::NotFound)?;
         let ws = tarello_store::find_workspace_by_id(
             &self.db,
             tarello_domain::WorkspaceId(inv.workspace_id),

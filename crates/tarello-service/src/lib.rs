@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api_tokens;
+mod capability;
 mod clock;
 mod email;
 mod error;
@@ -20,6 +21,9 @@ use std::sync::Arc;
 
 pub use accounts::{Client, LoginInput, SessionView, SignupInput, Tokens};
 pub use api_tokens::{ApiTokenView, NewApiToken};
+pub use capability::{
+    CallAudit, CallPrincipal, CallRecord, Decision, SecurityLogEntry, SecurityLogQuery, redact,
+};
 pub use clock::{Clock, SystemClock};
 pub use email::Email;
 pub use error::ServiceError;
@@ -94,6 +98,8 @@ pub struct Services {
     pub(crate) files: Option<Arc<work::Files>>,
     /// Workspace rows and public keys for request authentication.
     pub(crate) gates: Arc<gatecache::GateCache>,
+    /// The capability log's queue (AUD-3).
+    pub(crate) calls: Arc<capability::CallLog>,
 }
 
 impl std::fmt::Debug for Services {
@@ -111,6 +117,7 @@ impl Services {
         mail: Mailer,
     ) -> Result<Services, ServiceError> {
         let hasher = passwords::Hashing::new(cfg.password, cfg.hash_concurrency)?;
+        let calls = Arc::new(capability::CallLog::new(db.clone()));
         Ok(Services {
             db,
             keks: Arc::new(keks),
@@ -122,6 +129,7 @@ impl Services {
             control: Arc::new(tokio::sync::OnceCell::new()),
             files: None,
             gates: Arc::new(gatecache::GateCache::default()),
+            calls,
         })
     }
 
@@ -161,6 +169,7 @@ mod send_checks {
             tarello_domain::WorkspaceId::new_v7(),
             r.user_id,
             "admin",
+            &tarello_store::Actor::system(),
             time::OffsetDateTime::now_utc(),
         ));
     }

@@ -64,9 +64,12 @@ impl Services {
             &self.db,
             caller.workspace.id,
             user_id,
-            role,
-            active,
-            remove,
+            members::Edit {
+                role,
+                active,
+                remove,
+            },
+            &caller.actor(),
             now,
         )
         .await?
@@ -90,9 +93,7 @@ impl Services {
                 serde_json::json!({ "by": caller.principal_id, "role": role, "active": active }),
             ),
         };
-        if let Err(err) = tarello_store::identity::events::record(&self.db, e, now).await {
-            tracing::error!(error = %err, "could not record a security event");
-        }
+        self.security_event(e, now).await;
         Ok(())
     }
 }

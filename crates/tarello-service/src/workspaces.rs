@@ -44,6 +44,8 @@ pub struct Caller {
     pub session_id: Option<Uuid>,
     /// The request's id, client address and user agent (for history).
     pub origin: Origin,
+    /// Where the policy's decisions are noted for the capability log.
+    pub audit: crate::CallAudit,
 }
 
 /// Where a request came from; filled in by the HTTP edge.
@@ -68,9 +70,32 @@ impl Caller {
         )
     }
 
-    /// Asks the policy; a refusal is a 403 that says why.
+    /// Asks the policy; a refusal is a 403 that says why. The decision is
+    /// noted for the capability log.
     pub fn authorize(&self, action: Action) -> Result<Grant, ServiceError> {
+        let verdict = authorize(self.principal(), action);
+        self.audit
+            .decided(action, verdict.as_ref().ok().map(Grant::scope));
+        verdict.map_err(|d| ServiceError::Forbidden(d.to_string()))
+    }
+
+    /// Asks the policy without noting the decision: for checks that only
+    /// decide between 403 and 404, not what the call does.
+    pub(crate) fn may(&self, action: Action) -> Result<Grant, ServiceError> {
         authorize(self.principal(), action).map_err(|d| ServiceError::Forbidden(d.to_string()))
+    }
+
+    /// Shares `audit` (the request's slot) and names this caller in it.
+    pub fn attach(&mut self, audit: &crate::CallAudit) {
+        audit.identified(
+            Some(self.workspace.id),
+            crate::CallPrincipal {
+                id: self.principal_id,
+                lane: self.lane,
+                role: Some(self.role),
+            },
+        );
+        self.audit = audit.clone();
     }
 
     pub fn principal(&self) -> Principal {
@@ -158,7 +183,8 @@ impl Services {
             now,
         )
         .await?;
-        members::add(&self.db, ws.id, session.user_id, "admin", now).await?;
+        let creator = tarello_store::Actor::user(session.user_id);
+        members::add(&self.db, ws.id, session.user_id, "admin", &creator, now).await?;
         self.add_signing_key(&ws).await?;
         Ok(WorkspaceView {
             id: ws.id.0,
@@ -337,6 +363,7 @@ impl Services {
                 lane: PolicyLane::Human,
                 session_id: Some(sid),
                 origin: Origin::default(),
+                audit: crate::CallAudit::default(),
             }),
             _ => Err(ServiceError::Unauthenticated),
         }

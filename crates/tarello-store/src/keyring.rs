@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use sqlx::FromRow;
+use tarello_crypto::seal::SealKey;
 use tarello_crypto::{DataKey, FieldCipher, FieldPlace, KekSet, KeyContext, WrappedKey};
 use tarello_domain::WorkspaceId;
 use time::OffsetDateTime;
@@ -141,6 +142,38 @@ pub async fn field_cipher(
         .copied()
         .ok_or_else(|| StoreError::UnknownWorkspace(ws.to_string()))?;
     Ok(FieldCipher::new(keys, primary)?)
+}
+
+/// The history chain keys of a workspace by data-key version, retired
+/// versions included (old links stay verifiable), and the version new
+/// links use (the newest non-retired).
+pub async fn seal_keys(
+    db: &Db,
+    keks: &KekSet,
+    ws: WorkspaceId,
+) -> Result<(BTreeMap<i32, SealKey>, i32), StoreError> {
+    let rows = key_rows(db, ws).await?;
+    let mut keys = BTreeMap::new();
+    for r in &rows {
+        let key = keks.unwrap(
+            &WrappedKey {
+                kek_id: r.kek_id.clone(),
+                blob: r.wrapped.clone(),
+            },
+            &KeyContext {
+                workspace_id: ws.0,
+                version: r.version,
+            },
+        )?;
+        keys.insert(r.version, SealKey::derive(&key));
+    }
+    let primary = rows
+        .iter()
+        .filter(|r| r.retired_at.is_none())
+        .map(|r| r.version)
+        .max()
+        .ok_or_else(|| StoreError::UnknownWorkspace(ws.to_string()))?;
+    Ok((keys, primary))
 }
 
 pub async fn key_status(db: &Db) -> Result<Vec<KeyStatus>, StoreError> {

@@ -12,6 +12,7 @@
 //!   from user input.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 mod db;
 mod error;
 pub mod file_token;

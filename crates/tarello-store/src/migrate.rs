@@ -75,6 +75,11 @@ impl MigrationSet {
                     "work",
                     include_str!("../migrations/control/0003_work.sql"),
                 ),
+                Migration::new(
+                    4,
+                    "membership history",
+                    include_str!("../migrations/control/0004_membership_history.sql"),
+                ),
             ],
             workspace: vec![
                 Migration::new(
@@ -91,6 +96,11 @@ impl MigrationSet {
                     3,
                     "history",
                     include_str!("../migrations/workspace/0003_history.sql"),
+                ),
+                Migration::new(
+                    4,
+                    "audit",
+                    include_str!("../migrations/workspace/0004_audit.sql"),
                 ),
             ],
             workspace_schema: include_str!("../migrations/workspace/schema.sql").to_owned(),
@@ -141,8 +151,12 @@ pub const WORKSPACE_TABLES: &[&str] = &[
 ];
 
 /// Tables the workspace role may only read and append to (never update or
-/// delete): the history.
-pub const APPEND_ONLY_TABLES: &[&str] = &["history"];
+/// delete): the history and the capability log.
+pub const APPEND_ONLY_TABLES: &[&str] = &["history", "capability_log"];
+
+/// Tables the workspace role gets no right on at all: the chain over the
+/// history is written and read by the sealer and `audit verify` only.
+pub const SEAL_TABLES: &[&str] = &["history_seal", "history_checkpoint"];
 
 /// The grants a workspace role gets on its own schema, and nothing else.
 /// One place, used when a workspace is created and after each migration.

@@ -80,6 +80,24 @@ impl Actor {
 /// Request metadata goes into a SQL literal: keep a conservative set of
 /// printable characters (no quote, no backslash) and cut to `max`, so no
 /// value can end the literal. Others become `_`.
+/// Names the actor of a control-plane transaction whose writes are audited
+/// (memberships): the same settings a tenant transaction sets.
+pub(crate) async fn name_actor(conn: &mut PgConnection, actor: &Actor) -> Result<(), StoreError> {
+    sqlx::query(
+        "SELECT set_config('tarello.actor_kind', $1, true), set_config('tarello.actor_id', $2, true), \
+         set_config('tarello.request_id', $3, true), set_config('tarello.client_ip', $4, true), \
+         set_config('tarello.user_agent', $5, true)",
+    )
+    .bind(actor.kind)
+    .bind(actor.id.map(|u| u.to_string()).unwrap_or_default())
+    .bind(&actor.request_id)
+    .bind(&actor.client_ip)
+    .bind(&actor.user_agent)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 fn literal_safe(v: &str, max: usize) -> String {
     v.chars()
         .take(max)

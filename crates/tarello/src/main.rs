@@ -46,6 +46,9 @@ enum Command {
     /// Inspect and rotate keys: the KEK and each workspace's data keys.
     #[command(subcommand)]
     Keys(cmd::keys::KeysCmd),
+    /// Seal, verify and purge the history (tamper evidence and retention).
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCmd),
     /// Show the effective configuration.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
             Command::Migrate => cmd::migrate::run(cfg).await,
             Command::Workspace(c) => cmd::workspace::run(cfg, c).await,
             Command::Keys(c) => cmd::keys::run(cfg, c).await,
+            Command::Audit(c) => cmd::audit::run(cfg, c).await,
             Command::Config(_) => Ok(()),
         }
     });

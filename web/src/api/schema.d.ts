@@ -803,6 +803,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/cards/{id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A card's activity, newest first: its own changes, tags and viewers
+         *     added and removed, and the comments, time entries and attachments on
+         *     it — who (actor), what (action, entity), when, and the changed fields.
+         *     The request id, client address and user agent are in the full history
+         *     only (admins). A card the caller cannot see is 404, as for reading it.
+         */
+        get: operations["cards_activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/security-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The capability log, oldest first: every call to this workspace's API,
+         *     allowed or denied (with principal, role, policy action, scope, status,
+         *     route and a payload with secrets masked), and the account security
+         *     events (logins, lockouts, resets, TOTP, tokens) of its members.
+         *     Admins only, with a workspace token (machine tokens are refused).
+         */
+        get: operations["security_log_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/history/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every event matching the filters of `GET /history`, oldest first, as a
+         *     download streamed while it is read (chunked; no `Content-Length`).
+         *     `format=csv`: RFC 4180 with a header line (`seq, at, actor_kind,
+         *     actor_id, action, entity_type, entity_id, card_id, board_id, before,
+         *     after, request_id, client_ip, user_agent`; `before`/`after` as JSON
+         *     text; a value starting with `=`, `+`, `-`, `@`, tab or CR is prefixed
+         *     with `'`). `format=json`: one JSON array of the events of `GET /history`.
+         *     Business plan only. An error after the first byte cuts the download
+         *     short (the body does not end properly).
+         */
+        get: operations["history_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/boards/{public_id}": {
         parameters: {
             query?: never;
@@ -850,6 +923,34 @@ export interface components {
         /** @description A request was taken; what follows happens by email. */
         Accepted: {
             status: string;
+        };
+        /**
+         * @description One event of a card's activity feed: the history event without the
+         *     request columns (request id, client address, user agent), which are for
+         *     admins. `card_id` is the card itself; `board_id` adds nothing here.
+         */
+        ActivityEvent: {
+            /** Format: int64 */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /** @description `user`, `token`, `system` or `public`. */
+            actor_kind: string;
+            /** Format: uuid */
+            actor_id?: string | null;
+            /**
+             * @description `insert`, `update`, `delete`, `card.tag.add`, `card.tag.remove`,
+             *     `card.viewer.add`, `card.viewer.remove`.
+             */
+            action: string;
+            /** @description `card`, `comment`, `time_entry` or `attachment`. */
+            entity_type: string;
+            /** Format: uuid */
+            entity_id: string;
+            /** @description Changed fields before (updates, deletes); key material as `***`. */
+            before?: Record<string, never> | null;
+            /** @description Changed fields after (inserts, updates). */
+            after?: Record<string, never> | null;
         };
         ApiTokenView: {
             /** Format: uuid */
@@ -1274,6 +1375,34 @@ export interface components {
             user: components["schemas"]["UserView"];
         };
         /** @description `{items, next_cursor}`. */
+        Page_ActivityEvent: {
+            items: {
+                /** Format: int64 */
+                seq: number;
+                /** Format: date-time */
+                at: string;
+                /** @description `user`, `token`, `system` or `public`. */
+                actor_kind: string;
+                /** Format: uuid */
+                actor_id?: string | null;
+                /**
+                 * @description `insert`, `update`, `delete`, `card.tag.add`, `card.tag.remove`,
+                 *     `card.viewer.add`, `card.viewer.remove`.
+                 */
+                action: string;
+                /** @description `card`, `comment`, `time_entry` or `attachment`. */
+                entity_type: string;
+                /** Format: uuid */
+                entity_id: string;
+                /** @description Changed fields before (updates, deletes); key material as `***`. */
+                before?: Record<string, never> | null;
+                /** @description Changed fields after (inserts, updates). */
+                after?: Record<string, never> | null;
+            }[];
+            /** @description The cursor of the next page; `null` on the last one. */
+            next_cursor?: string | null;
+        };
+        /** @description `{items, next_cursor}`. */
         Page_ApiTokenView: {
             items: {
                 /** Format: uuid */
@@ -1420,6 +1549,46 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description `{items, next_cursor}`. */
+        Page_SecurityLogEntry: {
+            items: {
+                /** Format: int64 */
+                seq: number;
+                /** Format: date-time */
+                at: string;
+                /** @description `call` or `account`. */
+                kind: string;
+                /** @description `user`, `token` or `anonymous` (no valid token). */
+                principal_kind: string;
+                /** Format: uuid */
+                principal_id?: string | null;
+                /** @description `human` or `machine`. */
+                lane?: string | null;
+                /** @description The principal's role in the workspace. */
+                role?: string | null;
+                /** @description The policy action (calls) or the event kind (account events). */
+                action?: string | null;
+                /** @description The granted scope: `own`, `board` or `workspace`. */
+                scope?: string | null;
+                /** @description `allowed` or `denied`. */
+                decision: string;
+                /**
+                 * Format: int32
+                 * @description The HTTP status answered (calls).
+                 */
+                status?: number | null;
+                method?: string | null;
+                /** @description The route template, e.g. `/api/v1/workspaces/{ws}/cards/{id}`. */
+                route?: string | null;
+                /** @description Path ids, query and body with secrets as `***` and long text cut. */
+                payload?: Record<string, never> | null;
+                request_id?: string | null;
+                client_ip?: string | null;
+                user_agent?: string | null;
+            }[];
+            /** @description The cursor of the next page; `null` on the last one. */
+            next_cursor?: string | null;
+        };
+        /** @description `{items, next_cursor}`. */
         Page_SessionView: {
             items: {
                 /** Format: uuid */
@@ -1531,6 +1700,42 @@ export interface components {
         };
         ResetBody: {
             email: string;
+        };
+        /** @description One capability invocation or account security event. */
+        SecurityLogEntry: {
+            /** Format: int64 */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /** @description `call` or `account`. */
+            kind: string;
+            /** @description `user`, `token` or `anonymous` (no valid token). */
+            principal_kind: string;
+            /** Format: uuid */
+            principal_id?: string | null;
+            /** @description `human` or `machine`. */
+            lane?: string | null;
+            /** @description The principal's role in the workspace. */
+            role?: string | null;
+            /** @description The policy action (calls) or the event kind (account events). */
+            action?: string | null;
+            /** @description The granted scope: `own`, `board` or `workspace`. */
+            scope?: string | null;
+            /** @description `allowed` or `denied`. */
+            decision: string;
+            /**
+             * Format: int32
+             * @description The HTTP status answered (calls).
+             */
+            status?: number | null;
+            method?: string | null;
+            /** @description The route template, e.g. `/api/v1/workspaces/{ws}/cards/{id}`. */
+            route?: string | null;
+            /** @description Path ids, query and body with secrets as `***` and long text cut. */
+            payload?: Record<string, never> | null;
+            request_id?: string | null;
+            client_ip?: string | null;
+            user_agent?: string | null;
         };
         SessionView: {
             /** Format: uuid */
@@ -5513,6 +5718,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `invalid-body`: the user cannot see the card (a private board they are not a member of); `errors` names `user_id`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cards_remove_viewer: {
@@ -6210,6 +6424,264 @@ export interface operations {
                 };
             };
             /** @description `not-found`: no such workspace, or the item does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-body`: a parameter is out of range (e.g. `limit` is 1 to 200). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cards_activity: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The workspace's slug.
+                 * @example acme
+                 */
+                ws: string;
+                /** @description The item's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the card's events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ActivityEvent"];
+                };
+            };
+            /** @description `bad-query` or `bad-request`: a query parameter (or the cursor) is not valid; `errors` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: no token, or a token that is expired, revoked or for another audience. */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `two-factor-required`: the caller's role or token scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such workspace, or the item does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-body`: a parameter is out of range (e.g. `limit` is 1 to 200). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    security_log_list: {
+        parameters: {
+            query?: {
+                /** @description A user id, or a machine token's id. */
+                principal_id?: string;
+                /** @description `allowed` or `denied`. */
+                decision?: string;
+                /** @description `call` (an API call) or `account` (a security event of the account). */
+                kind?: string;
+                /**
+                 * @description A policy action such as `card.create`, or an account event such as
+                 *     `login.failed`.
+                 */
+                action?: string;
+                /** @description RFC 3339; rows at or after. */
+                since?: string;
+                /** @description RFC 3339; rows before. */
+                until?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The workspace's slug.
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of log rows. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SecurityLogEntry"];
+                };
+            };
+            /** @description `bad-query` or `bad-request`: a query parameter (or the cursor) is not valid; `errors` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: no token, or a token that is expired, revoked or for another audience. */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` or `two-factor-required`: the caller's role or token scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such workspace, or the item does not exist or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-body`: a parameter is out of range (e.g. `limit` is 1 to 200). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    history_export: {
+        parameters: {
+            query: {
+                format: "csv" | "json";
+                /** @description As for `GET /history`. */
+                entity_type?: string;
+                entity_id?: string;
+                actor_id?: string;
+                action?: string;
+                /** @description RFC 3339; events at or after. */
+                since?: string;
+                /** @description RFC 3339; events before. */
+                until?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The workspace's slug.
+                 * @example acme
+                 */
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history, as a download. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="history-<slug>-<date>.csv"` (or `.json`). */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": components["schemas"]["HistoryEvent"][];
+                };
+            };
+            /** @description `bad-query` or `bad-request`: a query parameter (or the cursor) is not valid; `errors` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: no token, or a token that is expired, revoked or for another audience. */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`, `two-factor-required` or `plan-required`: the caller's role or token does not allow this, or the workspace's plan does not include it (`detail` names the plan). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such workspace. */
             404: {
                 headers: {
                     [name: string]: unknown;

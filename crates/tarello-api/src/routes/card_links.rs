@@ -70,7 +70,11 @@ async fn remove_tag(
 /// (idempotent; 404 for anyone else).
 #[utoipa::path(put, path = "/workspaces/{ws}/cards/{id}/viewers/{user_id}", tag = "cards",
     params(WsIdUser),
-    responses((status = 204, description = "The user views the card."), WorkspaceProblems),
+    responses(
+        (status = 204, description = "The user views the card."),
+        (status = 422, description = "`invalid-body`: the user cannot see the card (a private board they are not a member of); `errors` names `user_id`.", body = crate::Problem, content_type = "application/problem+json"),
+        WorkspaceProblems
+    ),
     security(("workspace" = [])))]
 async fn add_viewer(
     State(s): State<AppState>,

@@ -11,10 +11,12 @@ pub mod cards;
 pub mod comments;
 pub mod files;
 pub mod history;
+pub mod history_export;
 pub mod invitations;
 pub mod lists;
 pub mod me;
 pub mod public;
+pub mod security_log;
 pub mod tags;
 pub mod time_entries;
 pub mod workspaces;
@@ -39,4 +41,6 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(time_entries::router())
         .merge(attachments::router())
         .merge(history::router())
+        .merge(security_log::router())
+        .merge(history_export::router())
 }

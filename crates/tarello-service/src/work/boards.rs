@@ -266,9 +266,9 @@ impl Services {
         &self,
         caller: &Caller,
         user_id: Uuid,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<String, ServiceError> {
         match members::find(&self.db, caller.workspace.id, user_id).await? {
-            Some(m) if m.active => Ok(()),
+            Some(m) if m.active => Ok(m.role),
             _ => Err(ServiceError::NotFound),
         }
     }

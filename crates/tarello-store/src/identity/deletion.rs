@@ -9,7 +9,7 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Db, StoreError};
+use crate::{Actor, Db, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deletion {
@@ -21,9 +21,11 @@ pub enum Deletion {
 pub async fn delete_account(
     db: &Db,
     user_id: Uuid,
+    actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<Deletion, StoreError> {
     let mut tx = db.app().begin().await?;
+    crate::tenant::name_actor(&mut tx, actor).await?;
     sqlx::query(
         "SELECT 1 FROM control.workspace WHERE workspace_id IN \
          (SELECT workspace_id FROM control.membership WHERE user_id = $1) \

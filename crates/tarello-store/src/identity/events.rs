@@ -49,3 +49,21 @@ pub async fn for_user(
     .fetch_all(db.app())
     .await?)
 }
+
+/// The workspaces each of `users` is a member of (active or not), with the
+/// role: where an account's security events are copied to (AUD-3). One
+/// query for a whole batch of events.
+pub async fn memberships_of(
+    db: &Db,
+    users: &[Uuid],
+) -> Result<Vec<(Uuid, Uuid, String)>, StoreError> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(
+        "SELECT user_id, workspace_id, role FROM control.membership WHERE user_id = ANY($1)",
+    )
+    .bind(users)
+    .fetch_all(db.app())
+    .await?)
+}

@@ -5,7 +5,7 @@ use tarello_domain::WorkspaceId;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Db, StoreError};
+use crate::{Actor, Db, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Invitation {
@@ -60,9 +60,11 @@ pub async fn accept(
     code_hash: &[u8],
     email: &str,
     user_id: Uuid,
+    actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<Option<Invitation>, StoreError> {
     let mut tx = db.app().begin().await?;
+    crate::tenant::name_actor(&mut tx, actor).await?;
     let inv: Option<Invitation> = sqlx::query_as(
         "UPDATE control.invitation SET accepted_at = $3 WHERE code_hash = $1 AND email = $2 \
          AND accepted_at IS NULL AND expires_at > $3 \

@@ -4,7 +4,8 @@ use tarello_domain::WorkspaceId;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Db, StoreError};
+use crate::tenant::name_actor;
+use crate::{Actor, Db, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Membership {
@@ -31,18 +32,25 @@ pub enum Change {
     LastAdmin,
 }
 
+/// Memberships are audited (a trigger writes the workspace's history), so
+/// every change names its actor.
 pub async fn add(
     db: &Db,
     ws: WorkspaceId,
     user_id: Uuid,
     role: &str,
+    actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let mut conn = db.app().acquire().await?;
-    add_on(&mut conn, ws, user_id, role, now).await
+    let mut tx = db.app().begin().await?;
+    name_actor(&mut tx, actor).await?;
+    add_on(&mut tx, ws, user_id, role, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
-/// `add` on a given connection (inside the caller's transaction).
+/// `add` on a given connection (inside the caller's transaction, which has
+/// named its actor).
 pub(crate) async fn add_on(
     conn: &mut sqlx::PgConnection,
     ws: WorkspaceId,
@@ -102,12 +110,20 @@ pub async fn find_with_live_session(
     .await?)
 }
 
-pub async fn remove(db: &Db, ws: WorkspaceId, user_id: Uuid) -> Result<bool, StoreError> {
+pub async fn remove(
+    db: &Db,
+    ws: WorkspaceId,
+    user_id: Uuid,
+    actor: &Actor,
+) -> Result<bool, StoreError> {
+    let mut tx = db.app().begin().await?;
+    name_actor(&mut tx, actor).await?;
     let r = sqlx::query("DELETE FROM control.membership WHERE workspace_id = $1 AND user_id = $2")
         .bind(ws.0)
         .bind(user_id)
-        .execute(db.app())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -135,6 +151,14 @@ pub async fn list(db: &Db, ws: WorkspaceId) -> Result<Vec<MemberRow>, StoreError
     .await?)
 }
 
+/// What [`change`] does to a membership.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Edit<'a> {
+    pub role: Option<&'a str>,
+    pub active: Option<bool>,
+    pub remove: bool,
+}
+
 /// Changes a member's role and/or active flag, or removes them (`remove`),
 /// refusing anything that would leave no active admin. Every change of a
 /// workspace's memberships takes the workspace row's lock first, so the
@@ -143,12 +167,17 @@ pub async fn change(
     db: &Db,
     ws: WorkspaceId,
     user_id: Uuid,
-    role: Option<&str>,
-    active: Option<bool>,
-    remove: bool,
+    what: Edit<'_>,
+    actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<Change, StoreError> {
+    let Edit {
+        role,
+        active,
+        remove,
+    } = what;
     let mut tx = db.app().begin().await?;
+    name_actor(&mut tx, actor).await?;
     sqlx::query("SELECT 1 FROM control.workspace WHERE workspace_id = $1 FOR UPDATE")
         .bind(ws.0)
         .execute(&mut *tx)

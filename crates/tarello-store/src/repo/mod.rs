@@ -5,6 +5,7 @@
 
 pub mod attachment;
 pub mod board;
+pub mod capability;
 pub mod card;
 pub mod comment;
 pub mod export;

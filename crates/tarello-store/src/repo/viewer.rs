@@ -31,6 +31,34 @@ pub async fn add(
     link_add(tx, grant, q, card_id, user_id, now).await
 }
 
+/// Whether `user_id` can see the card's board: it is not private, they
+/// are a board member, or they see every board (`sees_all`: admins).
+/// `None` when the card is not on a board the grant sees (so a hidden
+/// card's existence does not show through this answer).
+pub async fn card_visible_to(
+    tx: &mut TenantTx,
+    grant: &Grant,
+    card_id: Uuid,
+    user_id: Uuid,
+    sees_all: bool,
+) -> Result<Option<bool>, StoreError> {
+    require(grant, Action::ViewerAdd)?;
+    let q = concat!(
+        "SELECT ($5::bool OR b.visibility <> 'private' OR EXISTS (SELECT 1 FROM board_member bm \
+         WHERE bm.board_id = b.board_id AND bm.user_id = $4)) \
+         FROM card c JOIN board b ON b.board_id = c.board_id WHERE c.card_id = $3 AND ",
+        visible!()
+    );
+    Ok(sqlx::query_scalar(q)
+        .bind(grant.sees_all_boards())
+        .bind(grant.principal_id())
+        .bind(card_id)
+        .bind(user_id)
+        .bind(sees_all)
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
 /// Removes a viewer; false when the card is not visible or the user was
 /// not a viewer.
 pub async fn remove(

@@ -198,3 +198,101 @@ async fn key_material_never_reaches_the_history() {
     assert!(all.contains("a.txt") && all.contains("***"), "{all}");
     assert!(!all.contains("secret"), "{all}");
 }
+
+// proves: AUD-1
+#[tokio::test]
+async fn membership_changes_are_history_of_their_workspace_with_their_actor() {
+    use crate::identity::{members, users};
+    let e = env().await;
+    let ws = e.workspace("acme").await;
+    let other = e.workspace("other").await;
+    let now = time::OffsetDateTime::now_utc();
+    let (admin, bob) = (Uuid::now_v7(), Uuid::now_v7());
+    for (id, mail) in [(admin, "admin@example.com"), (bob, "bob@example.com")] {
+        users::insert(&e.db, id, mail, "x", "$argon2id$x", now)
+            .await
+            .unwrap();
+    }
+    let by_admin = Actor::user(admin).with_request("req-9", "192.0.2.9", "ua");
+    members::add(&e.db, ws.id, admin, "admin", &Actor::system(), now)
+        .await
+        .unwrap();
+    members::add(&e.db, ws.id, bob, "member", &by_admin, now)
+        .await
+        .unwrap();
+    let to_observer = members::Edit {
+        role: Some("observer"),
+        ..Default::default()
+    };
+    let changed = members::change(&e.db, ws.id, bob, to_observer, &by_admin, now)
+        .await
+        .unwrap();
+    assert_eq!(changed, members::Change::Done);
+    // No change, no event.
+    let same = members::Edit {
+        active: Some(true),
+        ..to_observer
+    };
+    members::change(&e.db, ws.id, bob, same, &by_admin, now)
+        .await
+        .unwrap();
+    assert!(members::remove(&e.db, ws.id, bob, &by_admin).await.unwrap());
+
+    let mut tx = TenantTx::begin(&e.db, ws.id, &Actor::system())
+        .await
+        .unwrap();
+    type Row = (
+        String,
+        Uuid,
+        Option<Uuid>,
+        Option<Value>,
+        Option<Value>,
+        Option<String>,
+    );
+    let got: Vec<Row> = sqlx::query_as(
+        "SELECT action, entity_id, actor_id, before, after, request_id FROM history \
+             WHERE entity_type = 'member' ORDER BY seq",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    let bob_events: Vec<_> = got.iter().filter(|g| g.1 == bob).collect();
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert_eq!(bob_events[0].0, "insert");
+    assert_eq!(
+        bob_events[0].4,
+        Some(serde_json::json!({"role": "member", "active": true}))
+    );
+    assert_eq!(bob_events[1].0, "update");
+    assert_eq!(bob_events[1].3, Some(serde_json::json!({"role": "member"})));
+    assert_eq!(
+        bob_events[1].4,
+        Some(serde_json::json!({"role": "observer"}))
+    );
+    assert_eq!(bob_events[2].0, "delete");
+    for ev in &bob_events {
+        assert_eq!((ev.2, ev.5.as_deref()), (Some(admin), Some("req-9")));
+    }
+    // Nothing lands in another workspace's history.
+    let mut tx = TenantTx::begin(&e.db, other.id, &Actor::system())
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM history")
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(n, 0);
+    // A membership change that names no actor is refused.
+    let err = sqlx::query(
+        "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
+         VALUES ($1, $2, 'member', true, now(), now())",
+    )
+    .bind(ws.id.0)
+    .bind(bob)
+    .execute(&mut e.tdb.superuser().await)
+    .await
+    .unwrap_err();
+    assert_eq!(sqlstate(&err.into()).as_deref(), Some("TA001"));
+}

@@ -2,6 +2,7 @@
 //! database each). They live inside the crate because they use the tenant
 //! connection, which is private to it.
 
+mod audit;
 mod history;
 mod identity;
 mod isolation;

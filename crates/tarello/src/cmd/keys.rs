@@ -8,7 +8,7 @@ use tarello_domain::Slug;
 use tarello_store::keyring;
 use tarello_store::migrate::{self, MigrationSet};
 
-use super::{UsageError, now};
+use super::{UsageError, now, with_runtime};
 use crate::config::Config;
 use crate::kekfile::{self, KekSource};
 use crate::progress::Bar;
@@ -65,23 +65,6 @@ pub async fn run(cfg: Config, cmd: KeysCmd) -> anyhow::Result<()> {
             }
         }
     }
-}
-
-type Job<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + 'a>>;
-
-async fn with_runtime<F>(cfg: &Config, f: F) -> anyhow::Result<()>
-where
-    F: for<'a> FnOnce(&'a Runtime) -> Job<'a>,
-{
-    let rt = Runtime::open(cfg, Mode::Command).await?;
-    let result = async {
-        migrate::ensure_current(&rt.db, &MigrationSet::builtin()).await?;
-        keyring::verify_kek(&rt.db, &rt.keks, now()).await?;
-        f(&rt).await
-    }
-    .await;
-    rt.close().await;
-    result
 }
 
 async fn status(rt: &Runtime) -> anyhow::Result<()> {

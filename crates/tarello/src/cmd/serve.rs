@@ -37,6 +37,8 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
         },
     )?
     .with_attachments(runtime::open_blobs(cfg).await?, cfg.attachments.clone());
+    // Kept to drain the capability log once the last request is done.
+    let log = services.clone();
     let app = tarello_api::router(
         AppState {
             db: rt.db.clone(),
@@ -49,6 +51,10 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
             request_timeout: cfg.request_timeout,
         },
     );
+    let audit = tokio::spawn(super::audit::background(
+        rt.db.clone(),
+        tarello_crypto::KekSet::parse(rt.kek_text.expose())?,
+    ));
     let listener = TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("TARELLO_LISTEN: cannot listen on {}", cfg.listen))?;
@@ -61,6 +67,8 @@ async fn serve(cfg: &Config, rt: &Runtime) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    audit.abort();
+    log.flush_capability_log().await;
     tracing::info!("stopped");
     Ok(())
 }

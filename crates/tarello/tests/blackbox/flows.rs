@@ -100,6 +100,11 @@ pub async fn workspace_token(c: &reqwest::Client, base: &str, access: &str, slug
 /// Adds an existing user to a workspace directly in the database (there is
 /// no invitation flow yet).
 pub async fn add_member(su: &mut sqlx::PgConnection, slug: &str, email: &str, role: &str) {
+    // Membership changes are audited and need an actor, even here.
+    sqlx::query("SET tarello.actor_kind = 'system'")
+        .execute(&mut *su)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
          SELECT w.workspace_id, u.user_id, $3, true, now(), date_trunc('second', now()) \

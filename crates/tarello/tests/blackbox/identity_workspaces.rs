@@ -210,6 +210,10 @@ async fn membership_is_read_on_every_request() {
         .expect(200);
 
     let mut su = e.tdb.superuser().await;
+    sqlx::query("SET tarello.actor_kind = 'system'")
+        .execute(&mut su)
+        .await
+        .unwrap();
     let set_active = |active: bool| {
         sqlx::query(
             "UPDATE control.membership SET active = $3 WHERE workspace_id = $1 AND user_id = $2",

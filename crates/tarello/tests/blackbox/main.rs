@@ -4,11 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod account_deletion;
+mod audit;
 mod common;
 mod config;
 mod embedded;
 mod flows;
 mod history;
+mod history_export;
+mod history_feed;
 mod http;
 mod identity;
 mod identity_login;
@@ -22,6 +25,7 @@ mod members;
 mod openapi;
 mod personas;
 mod rehash;
+mod security_log;
 mod signing;
 mod smtp;
 mod totp;

@@ -90,6 +90,7 @@ fn endpoints() -> Vec<Ep> {
             |_| Body::Json(json!({"title": "New card"}))),
         ep!(GET "/workspaces/{ws}/cards", CardRead, 200, board: false, authored: false, none),
         ep!(GET "/workspaces/{ws}/cards/{card}", CardRead, 200, board: true, authored: false, none),
+        ep!(GET "/workspaces/{ws}/cards/{card}/activity", CardActivityRead, 200, board: true, authored: false, none),
         ep!(PATCH "/workspaces/{ws}/cards/{card}", CardUpdate, 200, board: true, authored: false,
             |_| Body::Json(json!({"version": 1, "title": "Edited"}))),
         ep!(DELETE "/workspaces/{ws}/cards/{card}", CardDelete, 204, board: true, authored: false, none),
@@ -117,6 +118,9 @@ fn endpoints() -> Vec<Ep> {
             |_| Body::Raw("text/plain", b"matrix upload")),
         ep!(DELETE "/workspaces/{ws}/attachments/{attachment}", AttachmentDelete, 204, board: true, authored: true, none),
         ep!(GET "/workspaces/{ws}/history", HistoryRead, 200, board: false, authored: false, none),
+        // The matrix workspace is on the business plan (see `matrix()`).
+        ep!(GET "/workspaces/{ws}/history/export?format=csv", HistoryExport, 200, board: false, authored: false, none),
+        ep!(GET "/workspaces/{ws}/security-log", SecurityLogRead, 200, board: false, authored: false, none),
     ]
 }
 
@@ -356,6 +360,10 @@ impl Matrix {
         self.n += 1;
         // The spare member comes back if a cell removed them.
         let mut su = self.w.r.tdb.superuser().await;
+        sqlx::query("SET tarello.actor_kind = 'system'")
+            .execute(&mut su)
+            .await
+            .unwrap();
         sqlx::query(
             "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
              VALUES ($1::uuid, $2::uuid, 'member', true, now(), date_trunc('second', now())) \
@@ -446,6 +454,17 @@ impl Matrix {
 
 async fn matrix() -> Matrix {
     let w = world().await;
+    // The history export is a business-plan feature: on that plan, the
+    // policy alone decides each cell (the plan check has its own test).
+    let (s, b) = call(
+        &w.r,
+        Method::PATCH,
+        "/workspaces/acme",
+        Some(&w.admin.token),
+        Some(json!({"plan": "business"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
     signed_up(&w.r.t, &w.r.base, &w.r.c, "spare@acme.test", PW).await;
     let access = login(&w.r.c, &w.r.base, "spare@acme.test", PW).await;
     let (_, me) = call(&w.r, Method::GET, "/me", Some(&access), None).await;

@@ -308,3 +308,40 @@ async fn bad_tags_are_422_naming_the_field_and_tag_pages_use_cursors() {
         .await;
     assert_eq!(s, 400, "{p}");
 }
+
+// proves: RBAC-3
+#[tokio::test]
+async fn a_viewer_of_a_private_boards_card_must_be_able_to_see_it() {
+    let w = world().await;
+    let board = w.board("Secret", "private").await;
+    let list = w.list(&board, "Todo").await;
+    let card = w.card(&list, "hidden plans").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = |user: &str| format!("/workspaces/acme/cards/{card}/viewers/{user}");
+    // The member is not on the board: following its card would show it to them.
+    let (s, b) = w
+        .call(Method::PUT, &path(&w.member.id), &w.admin, None)
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert!(b.to_string().contains("user_id"), "{b}");
+    assert_eq!(card_view(&w, &card).await["viewer_ids"], json!([]));
+    // Once on the board they can follow it; admins see every board.
+    let (s, b) = w
+        .call(
+            Method::PUT,
+            &format!("/workspaces/acme/boards/{board}/members/{}", w.member.id),
+            &w.admin,
+            None,
+        )
+        .await;
+    assert!(s == 201 || s == 204, "{s} {b}");
+    for who in [&w.member.id, &w.admin.id] {
+        let (s, b) = w.call(Method::PUT, &path(who), &w.admin, None).await;
+        assert_eq!(s, 204, "{b}");
+    }
+    let mut want = vec![w.member.id.clone(), w.admin.id.clone()];
+    want.sort();
+    assert_eq!(card_view(&w, &card).await["viewer_ids"], json!(want));
+}
