@@ -272,6 +272,7 @@ CREATE TABLE history_checkpoint (
     key_version   integer NOT NULL,
     mac           bytea NOT NULL CHECK (octet_length(mac) = 32)
 );
+CREATE INDEX history_checkpoint_kind_idx ON history_checkpoint (kind, complete, checkpoint_id);
 
 -- Capability log (AUD-3): every API call that reached the workspace,
 -- allowed or denied, and the account security events of its members.
@@ -339,6 +340,10 @@ BEGIN
         WITH gone AS (DELETE FROM history_seal WHERE pos <= upto RETURNING seq)
         DELETE FROM history h USING gone WHERE h.seq = gone.seq;
         GET DIAGNOSTICS events = ROW_COUNT;
+        -- Checkpoints inside the removed part are implied by the new purge
+        -- checkpoint, except the last complete seal (its snapshot still counts).
+        DELETE FROM history_checkpoint c WHERE c.pos <= upto AND c.checkpoint_id IS DISTINCT FROM
+            (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'seal' AND complete);
     END IF;
     WITH old AS (SELECT seq FROM capability_log WHERE at < p_before ORDER BY seq LIMIT p_limit)
     DELETE FROM capability_log c USING old WHERE c.seq = old.seq;

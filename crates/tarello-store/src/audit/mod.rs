@@ -164,9 +164,17 @@ async fn snapshot_tx(
     Ok(tx)
 }
 
+/// The checkpoints that matter, oldest first: the last purge (where the
+/// chain starts), the last seal (how far it reached) and the last complete
+/// seal (whose snapshot tells late commits from inserted rows). Older ones
+/// are implied by the links between them.
 async fn checkpoints(conn: &mut PgConnection) -> Result<Vec<Checkpoint>, StoreError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {CHECKPOINT_COLUMNS} FROM history_checkpoint ORDER BY checkpoint_id"
+        "SELECT {CHECKPOINT_COLUMNS} FROM history_checkpoint WHERE checkpoint_id IN ( \
+           (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'purge'), \
+           (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'seal'), \
+           (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'seal' AND complete)) \
+         ORDER BY checkpoint_id"
     ))
     .fetch_all(conn)
     .await?)

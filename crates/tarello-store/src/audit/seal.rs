@@ -33,10 +33,6 @@ pub async fn seal_batch(
     batch: i64,
     now: OffsetDateTime,
 ) -> Result<Sealed, StoreError> {
-    let (keys, version) = keyring::seal_keys(db, keks, ws).await?;
-    let key = keys
-        .get(&version)
-        .ok_or_else(|| StoreError::UnknownWorkspace(ws.to_string()))?;
     let mut tx = snapshot_tx(db, ws).await?;
     // Taken before the snapshot (the first query), so a second sealer
     // waits here and then sees what the first one sealed.
@@ -75,6 +71,12 @@ pub async fn seal_batch(
             complete,
         });
     }
+    // Keys are unwrapped only when there is something to seal: an idle
+    // workspace costs one short transaction per round.
+    let (keys, version) = keyring::seal_keys(db, keks, ws).await?;
+    let key = keys
+        .get(&version)
+        .ok_or_else(|| StoreError::UnknownWorkspace(ws.to_string()))?;
     let mut enc = Encoder::new();
     let (mut p, mut s, mut h) = (
         Vec::with_capacity(rows.len()),

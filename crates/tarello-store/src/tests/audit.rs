@@ -292,6 +292,15 @@ async fn purging_old_events_leaves_a_chain_that_still_verifies() {
     .await
     .unwrap();
     assert_eq!(left, [6, 7, 8]);
+    // Checkpoints inside the removed part go too: the last purge implies them.
+    let purges: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM {}.history_checkpoint WHERE kind = 'purge'",
+        ws.schema_name
+    ))
+    .fetch_one(&mut e.tdb.superuser().await)
+    .await
+    .unwrap();
+    assert_eq!(purges, 1);
     // New events chain on from the purge.
     boards(&e, &ws, 2).await;
     seal::seal_all(&e.db, &e.keks, ws.id, 1000, now())
