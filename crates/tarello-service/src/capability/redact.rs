@@ -123,7 +123,7 @@ mod tests {
     }
 
     proptest! {
-        // proves: AUD-3
+        // proves: AUD-3, ENC-6
         #[test]
         fn no_password_value_survives_redaction(v in any_json()) {
             prop_assert!(no_password_survives(&redact(&v)));

@@ -65,6 +65,16 @@ pub struct Verified {
 }
 
 pub async fn verify(db: &Db, keks: &KekSet, ws: WorkspaceId) -> Result<Verified, StoreError> {
+    verify_with(db, keks, ws, &crate::NoProgress).await
+}
+
+/// [`verify`], reporting each 10,000 events checked to `progress`.
+pub async fn verify_with(
+    db: &Db,
+    keks: &KekSet,
+    ws: WorkspaceId,
+    progress: &dyn crate::Progress,
+) -> Result<Verified, StoreError> {
     let (keys, _) = keyring::seal_keys(db, keks, ws).await?;
     let mut tx = snapshot_tx(db, ws).await?;
     let cps = checkpoints(&mut tx).await?;
@@ -103,6 +113,11 @@ pub async fn verify(db: &Db, keks: &KekSet, ws: WorkspaceId) -> Result<Verified,
         .collect();
     let mut pos = start;
     let mut enc = Encoder::new();
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM history_seal WHERE pos > $1")
+        .bind(start)
+        .fetch_one(&mut *tx)
+        .await?;
+    progress.start("verifying the chain", u64::try_from(total).unwrap_or(0));
     let chain = format!(
         "SELECT s.pos, s.seq AS sealed_seq, s.hash, s.key_version, {EVENT_COLUMNS} \
          FROM history_seal s LEFT JOIN history h ON h.seq = s.seq WHERE s.pos > $1 ORDER BY s.pos"
@@ -134,8 +149,12 @@ pub async fn verify(db: &Db, keks: &KekSet, ws: WorkspaceId) -> Result<Verified,
             }
             prev = link;
             out.events += 1;
+            if out.events.is_multiple_of(10_000) {
+                progress.advance(10_000);
+            }
         }
     }
+    progress.finish(&format!("{} events verified", out.events));
     out.head = pos;
     out.head_hash = hex(&prev);
     if out.broken.is_none()

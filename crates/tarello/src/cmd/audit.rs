@@ -7,7 +7,7 @@ use clap::Subcommand;
 use tarello_crypto::KekSet;
 use tarello_domain::Slug;
 use tarello_store::audit::{self, seal, verify};
-use tarello_store::{Db, NoProgress, Workspace};
+use tarello_store::{Db, NoProgress, Progress, Workspace};
 
 use super::{UsageError, now, with_runtime};
 use crate::config::Config;
@@ -68,11 +68,15 @@ async fn workspaces(rt: &Runtime, only: Option<Slug>) -> anyhow::Result<Vec<Work
 async fn seal_cmd(rt: &Runtime, only: Option<Slug>) -> anyhow::Result<()> {
     let all = workspaces(rt, only).await?;
     let mut events = 0;
+    let bar = Bar::new();
+    bar.start("sealing", u64::try_from(all.len()).unwrap_or(0));
     for ws in &all {
         events += seal::seal_all(&rt.db, &rt.keks, ws.id, audit::SEAL_BATCH, now())
             .await?
             .events;
+        bar.advance(1);
     }
+    bar.finish("sealed");
     println!("{events} event(s) sealed in {} workspace(s)", all.len());
     Ok(())
 }
@@ -80,7 +84,7 @@ async fn seal_cmd(rt: &Runtime, only: Option<Slug>) -> anyhow::Result<()> {
 async fn verify_cmd(rt: &Runtime, only: Option<Slug>) -> anyhow::Result<()> {
     let mut broken = 0;
     for ws in workspaces(rt, only).await? {
-        let v = verify::verify(&rt.db, &rt.keks, ws.id).await?;
+        let v = verify::verify_with(&rt.db, &rt.keks, ws.id, &Bar::new()).await?;
         match &v.broken {
             None => println!(
                 "{}: ok, {} event(s) verified, head {} {}, {} not sealed yet",
