@@ -105,6 +105,23 @@ struct KeyRow {
     retired_at: Option<OffsetDateTime>,
 }
 
+impl KeyRow {
+    /// The data key, unwrapped by the KEK it names, bound to its workspace
+    /// and version.
+    fn unwrap(&self, keks: &KekSet, ws: WorkspaceId) -> Result<DataKey, StoreError> {
+        Ok(keks.unwrap(
+            &WrappedKey {
+                kek_id: self.kek_id.clone(),
+                blob: self.wrapped.clone(),
+            },
+            &KeyContext {
+                workspace_id: ws.0,
+                version: self.version,
+            },
+        )?)
+    }
+}
+
 async fn key_rows(db: &Db, ws: WorkspaceId) -> Result<Vec<KeyRow>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT version, kek_id, wrapped, retired_at FROM control.workspace_key WHERE workspace_id = $1 ORDER BY version",
@@ -124,17 +141,7 @@ pub async fn field_cipher(
     let rows = key_rows(db, ws).await?;
     let mut keys = BTreeMap::new();
     for r in rows.iter().filter(|r| r.retired_at.is_none()) {
-        let key = keks.unwrap(
-            &WrappedKey {
-                kek_id: r.kek_id.clone(),
-                blob: r.wrapped.clone(),
-            },
-            &KeyContext {
-                workspace_id: ws.0,
-                version: r.version,
-            },
-        )?;
-        keys.insert(r.version, key);
+        keys.insert(r.version, r.unwrap(keks, ws)?);
     }
     let primary = keys
         .keys()
@@ -155,17 +162,7 @@ pub async fn seal_keys(
     let rows = key_rows(db, ws).await?;
     let mut keys = BTreeMap::new();
     for r in &rows {
-        let key = keks.unwrap(
-            &WrappedKey {
-                kek_id: r.kek_id.clone(),
-                blob: r.wrapped.clone(),
-            },
-            &KeyContext {
-                workspace_id: ws.0,
-                version: r.version,
-            },
-        )?;
-        keys.insert(r.version, SealKey::derive(&key));
+        keys.insert(r.version, SealKey::derive(&r.unwrap(keks, ws)?));
     }
     let primary = rows
         .iter()

@@ -119,23 +119,8 @@ impl Services {
             limit: q.limit,
         };
         let cursor: Cursor<i64> = Cursor::parse(&page, caller.workspace.id)?;
-        if let (Some(since), Some(until)) = (q.since, q.until)
-            && since >= until
-        {
-            return Err(ServiceError::Invalid {
-                field: "since",
-                message: "since is before until".into(),
-            });
-        }
-        let action = match q.action.as_deref() {
-            Some(s) if s.is_empty() || s.len() > 64 => {
-                return Err(ServiceError::Invalid {
-                    field: "action",
-                    message: "action has 1 to 64 characters".into(),
-                });
-            }
-            other => other,
-        };
+        crate::work::time_range(q.since, q.until)?;
+        let action = crate::work::short("action", q.action.as_deref())?;
         let filter = Filter {
             principal_id: q.principal_id,
             decision: one_of("decision", q.decision.as_deref(), ["allowed", "denied"])?,

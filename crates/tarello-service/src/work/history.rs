@@ -9,7 +9,7 @@ use tarello_store::repo::history::{self, Event, Filter};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Cursor, Page, PageQuery, must_see};
+use super::{Cursor, Page, PageQuery, must_see, short, time_range};
 use crate::{Caller, ServiceError, Services};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -125,28 +125,11 @@ impl From<HistoryEvent> for ActivityEvent {
     }
 }
 
-fn short<'a>(field: &'static str, v: Option<&'a str>) -> Result<Option<&'a str>, ServiceError> {
-    match v {
-        Some(s) if s.is_empty() || s.len() > 64 => Err(ServiceError::Invalid {
-            field,
-            message: format!("{field} has 1 to 64 characters"),
-        }),
-        other => Ok(other),
-    }
-}
-
 impl HistoryQuery {
     /// The filters, checked: a reversed range is 422, as are empty or
     /// overlong names.
     pub(crate) fn filter(&self) -> Result<Filter<'_>, ServiceError> {
-        if let (Some(since), Some(until)) = (self.since, self.until)
-            && since >= until
-        {
-            return Err(ServiceError::Invalid {
-                field: "since",
-                message: "since is before until".into(),
-            });
-        }
+        time_range(self.since, self.until)?;
         Ok(Filter {
             entity_type: short("entity_type", self.entity_type.as_deref())?,
             entity_id: self.entity_id,
