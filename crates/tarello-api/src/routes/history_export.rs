@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use crate::ApiQuery;
 use crate::auth::WorkspaceCaller;
 use crate::error::ApiError;
-use crate::openapi::{PlanProblems, QueryProblems, Ws};
+use crate::openapi::{PlanProblems, QueryProblems, ThrottledProblem, Ws};
 use crate::router::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -38,7 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             ),
             headers(("Content-Disposition" = String,
                 description = "`attachment; filename=\"history-<slug>-<date>.csv\"` (or `.json`)."))),
-        PlanProblems, QueryProblems,
+        PlanProblems, QueryProblems, ThrottledProblem,
     ),
     security(("workspace" = [])))]
 async fn export(

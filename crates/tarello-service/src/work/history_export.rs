@@ -32,6 +32,12 @@ const CHUNK_ROWS: usize = 500;
 const CHANNEL_CHUNKS: usize = 4;
 /// The plan that includes the export.
 const PLAN: &str = "business";
+/// Exports running at once in this process: each holds a connection and a
+/// transaction for as long as its download lasts.
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// A client that takes no chunk for this long is dropped, which ends the
+/// transaction (a stalled download must not hold it open).
+const STALL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// `csv` (RFC 4180, with a header line) or `json` (one array of the same
 /// events as `GET /history`).
@@ -131,10 +137,14 @@ impl Services {
         }
         let query = q.history();
         query.filter()?;
+        let running = RUNNING.try_acquire().map_err(|_| ServiceError::Throttled {
+            retry_after_secs: 30,
+        })?;
         let tx = self.tenant(caller).await?;
         let (send, mut recv) = mpsc::channel(CHANNEL_CHUNKS);
         let format = q.format;
         tokio::spawn(async move {
+            let _running = running;
             if let Err(e) = pump(tx, grant, &query, format, &send).await {
                 tracing::error!(error = %e, "the history export stopped");
                 let _ = send.send(Err(io::Error::other("the export stopped"))).await;
@@ -184,7 +194,7 @@ async fn pump(
             }
         }
         n += 1;
-        if n.is_multiple_of(CHUNK_ROWS) && send.send(Ok(take(&mut buf))).await.is_err() {
+        if n.is_multiple_of(CHUNK_ROWS) && !deliver(send, take(&mut buf)).await {
             return Ok(());
         }
     }
@@ -193,8 +203,16 @@ async fn pump(
         buf.extend_from_slice(b"\n]\n");
     }
     tx.commit().await?;
-    let _ = send.send(Ok(take(&mut buf))).await;
+    deliver(send, take(&mut buf)).await;
     Ok(())
+}
+
+/// Hands a chunk to the body; false when the client has gone or stalled.
+async fn deliver(send: &mpsc::Sender<io::Result<Bytes>>, chunk: Bytes) -> bool {
+    matches!(
+        tokio::time::timeout(STALL, send.send(Ok(chunk))).await,
+        Ok(Ok(()))
+    )
 }
 
 fn take(buf: &mut Vec<u8>) -> Bytes {

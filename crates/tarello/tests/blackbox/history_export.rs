@@ -341,3 +341,49 @@ async fn a_large_export_streams_every_row_in_chunks() {
     let events: Vec<Value> = res.json().await.unwrap();
     assert_eq!(events.len() as i64, total);
 }
+
+// proves: AUD-5
+#[tokio::test]
+async fn two_exports_run_at_once_and_a_third_is_told_to_come_back() {
+    let w = world().await;
+    set_plan(&w, &w.admin, "acme", "business").await;
+    let mut su = w.r.tdb.superuser().await;
+    let schema: String =
+        sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = 'acme'")
+            .fetch_one(&mut su)
+            .await
+            .unwrap();
+    // Far more than the socket buffers hold, so an unread export stays open.
+    sqlx::raw_sql(&format!(
+        "BEGIN; SET LOCAL tarello.actor_kind = 'system'; \
+         INSERT INTO {schema}.tag (tag_id, name, created_at) \
+         SELECT gen_random_uuid(), 'bulk ' || n || repeat('x', 40), now() FROM generate_series(1, 60000) n; \
+         COMMIT"
+    ))
+    .execute(&mut su)
+    .await
+    .unwrap();
+    let a = export(&w, &w.admin, "acme", "format=json").await;
+    let b = export(&w, &w.admin, "acme", "format=json").await;
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    let c = export(&w, &w.admin, "acme", "format=csv").await;
+    assert_eq!(c.status(), 429);
+    assert!(c.headers().contains_key("retry-after"));
+    // Dropping the unread downloads ends them, and their places free up.
+    drop((a, b));
+    let t0 = std::time::Instant::now();
+    let deadline = t0 + std::time::Duration::from_secs(30);
+    loop {
+        let d = export(&w, &w.admin, "acme", "format=csv").await;
+        if d.status() == 200 {
+            eprintln!("export places freed after {:?}", t0.elapsed());
+            break;
+        }
+        assert_eq!(d.status(), 429);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "export places never freed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
