@@ -33,6 +33,22 @@ usage: tarello-bench mixed [--secs 20] [--connections 32] [--workspaces 20]
   --big-gets N       timed GETs of the big board (default 50)
   --warmup N         seconds of wrk load before the timed run (default 3)
   --bin PATH         the server binary (default <target dir>/release/tarello)
+
+usage: tarello-bench history [--events 10000000] [--export-events 1000000]
+                             [--secs 15] [--connections 32] [--workspaces 20]
+                             [--warmup 3] [--queries 500] [--quick]
+                             [--bin target/release/tarello]
+
+  --events N         history events inserted into the query workspace (default 10,000,000)
+  --export-events N  history events inserted into the export workspace (default 1,000,000)
+  --secs N           length of each wrk run of the write-overhead figure (default 15)
+  --connections N    wrk connections, one per wrk thread (default 32)
+  --workspaces N     workspaces seeded for the mixed load (default 20)
+  --warmup N         seconds of wrk load before the timed runs (default 3)
+  --queries N        timed sequential GETs per query figure (default 500)
+  --quick            smoke run: 200,000 and 100,000 events, 5 workspaces, 5 s runs,
+                     100 queries (explicit flags still win)
+  --bin PATH         the server binary (default <target dir>/release/tarello)
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,6 +211,91 @@ impl MixedArgs {
     }
 }
 
+/// Flags of `tarello-bench history`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryArgs {
+    pub events: u64,
+    pub export_events: u64,
+    pub secs: u64,
+    pub connections: u64,
+    pub workspaces: u64,
+    pub warmup: u64,
+    pub queries: u64,
+    pub bin: Option<String>,
+}
+
+impl HistoryArgs {
+    pub fn parse(raw: impl IntoIterator<Item = String>) -> anyhow::Result<Option<HistoryArgs>> {
+        let mut quick = false;
+        let mut events = None;
+        let mut export_events = None;
+        let mut secs = None;
+        let mut connections = None;
+        let mut workspaces = None;
+        let mut warmup = None;
+        let mut queries = None;
+        let mut bin = None;
+        let mut it = raw.into_iter();
+        while let Some(flag) = it.next() {
+            let (name, inline) = match flag.split_once('=') {
+                Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+                None => (flag.clone(), None),
+            };
+            let mut value = |what: &str| -> anyhow::Result<String> {
+                match inline.clone() {
+                    Some(v) => Ok(v),
+                    None => it.next().with_context(|| format!("{what} needs a value")),
+                }
+            };
+            match name.as_str() {
+                "-h" | "--help" => return Ok(None),
+                "--quick" => quick = true,
+                "--events" => events = Some(parse_count(&value("--events")?)?),
+                "--export-events" => export_events = Some(parse_count(&value("--export-events")?)?),
+                "--secs" => secs = Some(parse_count(&value("--secs")?)?.max(1)),
+                "--connections" => {
+                    connections = Some(parse_count(&value("--connections")?)?.max(1))
+                }
+                "--workspaces" => workspaces = Some(parse_count(&value("--workspaces")?)?.max(1)),
+                "--warmup" => warmup = Some(parse_count(&value("--warmup")?)?),
+                "--queries" => queries = Some(parse_count(&value("--queries")?)?.max(1)),
+                "--bin" => bin = Some(value("--bin")?),
+                other => bail!("unknown flag `{other}`\n{USAGE}"),
+            }
+        }
+        let a = if quick {
+            HistoryArgs {
+                events: events.unwrap_or(200_000),
+                export_events: export_events.unwrap_or(100_000),
+                secs: secs.unwrap_or(5),
+                connections: connections.unwrap_or(32),
+                workspaces: workspaces.unwrap_or(5),
+                warmup: warmup.unwrap_or(2),
+                queries: queries.unwrap_or(100),
+                bin,
+            }
+        } else {
+            HistoryArgs {
+                events: events.unwrap_or(10_000_000),
+                export_events: export_events.unwrap_or(1_000_000),
+                secs: secs.unwrap_or(15),
+                connections: connections.unwrap_or(32),
+                workspaces: workspaces.unwrap_or(20),
+                warmup: warmup.unwrap_or(3),
+                queries: queries.unwrap_or(500),
+                bin,
+            }
+        };
+        if a.connections > 128 {
+            bail!("--connections: at most 128 (one wrk thread each)");
+        }
+        if a.workspaces > 200 {
+            bail!("--workspaces: at most 200");
+        }
+        Ok(Some(a))
+    }
+}
+
 fn parse_count(s: &str) -> anyhow::Result<u64> {
     s.trim()
         .replace(['_', ','], "")
@@ -265,5 +366,22 @@ mod tests {
         let o = parse(&["--secs=5", "--connections", "8", "--big-cards", "0"]);
         assert_eq!((o.secs, o.connections, o.big_cards), (5, 8, 0));
         assert!(MixedArgs::parse(["--connections".to_owned(), "500".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn history_flags() {
+        let parse = |a: &[&str]| {
+            HistoryArgs::parse(a.iter().map(|s| (*s).to_owned()))
+                .unwrap()
+                .unwrap()
+        };
+        let d = parse(&[]);
+        assert_eq!(
+            (d.events, d.export_events, d.secs, d.connections, d.queries),
+            (10_000_000, 1_000_000, 15, 32, 500)
+        );
+        let q = parse(&["--quick", "--events=50000"]);
+        assert_eq!((q.events, q.export_events, q.secs), (50_000, 100_000, 5));
+        assert!(HistoryArgs::parse(["--workspaces".to_owned(), "500".to_owned()]).is_err());
     }
 }

@@ -2,7 +2,9 @@
 //! Markdown table; `tarello-bench auth`: login throughput and authenticated
 //! GET latency under a bad-login flood, against the real server binary;
 //! `tarello-bench mixed`: the mixed work-model load through HTTP (wrk) and
-//! the same transactions straight to PostgreSQL (pgbench), as a ratio.
+//! the same transactions straight to PostgreSQL (pgbench), as a ratio;
+//! `tarello-bench history`: the audit history's write overhead, query
+//! latency at scale, export rate and sealer/verifier rates.
 //! Figures are reported, never asserted; comparisons are ratios measured in
 //! the same run. See `bench/README.md`.
 #![forbid(unsafe_code)]
@@ -13,6 +15,7 @@ mod auth;
 mod begin;
 mod diag;
 mod fleet;
+mod history;
 mod migration;
 mod mixed;
 mod progress;
@@ -27,7 +30,7 @@ use tarello_store::migrate::{self, MigrationSet};
 use tarello_store::{Db, DbOptions, NoProgress, keyring, list_workspaces};
 use time::OffsetDateTime;
 
-use crate::args::{Args, AuthArgs, MixedArgs, USAGE};
+use crate::args::{Args, AuthArgs, HistoryArgs, MixedArgs, USAGE};
 use crate::fleet::Fleet;
 use crate::stats::{Summary, ms, ratio, thousands, us};
 
@@ -55,6 +58,14 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         };
         return mixed::run(args).await;
+    }
+    if raw.peek().is_some_and(|a| a == "history") {
+        raw.next();
+        let Some(args) = HistoryArgs::parse(raw)? else {
+            eprint!("{USAGE}");
+            return Ok(());
+        };
+        return history::run(args).await;
     }
     let Some(args) = Args::parse(raw)? else {
         eprint!("{USAGE}");

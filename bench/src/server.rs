@@ -122,6 +122,11 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
+    /// The `tarello serve` process id (`None` once it has been reaped).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }

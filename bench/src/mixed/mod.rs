@@ -5,24 +5,25 @@
 //! and times GETs of a big board. Figures are reported, never asserted.
 
 mod pgbench;
-mod seed;
-mod wrk;
+pub mod seed;
+pub mod wrk;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::args::MixedArgs;
 use crate::server::{self, Server};
 use crate::stats::{Summary, ms, thousands};
-use seed::{Api, Seeded};
+use seed::{Api, Seeded, Ws};
 
 /// Server settings of the run (besides those `Server::start` sets): the
 /// sign-up limits raised so one address can sign all bench people up.
-const SERVER_ENV: &[(&str, &str)] = &[
+pub const SERVER_ENV: &[(&str, &str)] = &[
     ("TARELLO_SIGNUP_PER_IP_PER_HOUR", "100000"),
     ("TARELLO_SIGNUP_PER_DOMAIN_PER_HOUR", "1000000"),
 ];
@@ -121,47 +122,24 @@ async fn figures(
         }
     );
 
-    // Fresh workspace tokens (10-minute lifetime) just before the load.
-    let mut tokens = Vec::new();
-    for ws in &workspaces {
-        tokens.push(seed::workspace_tokens(&api, &ws.slug, &ws.people).await?);
-    }
-    let tmp = tempfile::Builder::new()
-        .prefix("tarello-mixedbench-")
-        .tempdir()?;
-    let data = tmp.path().join("data.lua");
-    std::fs::write(
-        &data,
-        wrk::data_file(
-            &workspaces,
-            &tokens,
-            &wrk::card_states(su, &workspaces).await?,
-        )?,
-    )?;
-
+    let load = Workload::new(&api, workspaces).await?;
     let warmup = if args.warmup > 0 {
         eprintln!("wrk warm-up: {} s", args.warmup);
-        let w = wrk::run(wrk_bin, &srv.base, &data, args.connections, args.warmup).await?;
+        let w = load
+            .run(su, wrk_bin, &srv.base, args.connections, args.warmup)
+            .await?;
         eprintln!("  {:.0} req/s, {} non-2xx", w.rate(), w.non_2xx());
         Some(w)
     } else {
         None
     };
-    // The warm-up moved and tagged cards: the timed run starts from their
-    // versions and tags now.
-    std::fs::write(
-        &data,
-        wrk::data_file(
-            &workspaces,
-            &tokens,
-            &wrk::card_states(su, &workspaces).await?,
-        )?,
-    )?;
     eprintln!(
         "wrk: {} connections, {} s, mixed load",
         args.connections, args.secs
     );
-    let http = wrk::run(wrk_bin, &srv.base, &data, args.connections, args.secs).await?;
+    let http = load
+        .run(su, wrk_bin, &srv.base, args.connections, args.secs)
+        .await?;
     eprintln!(
         "  {:.0} req/s, p50 {}, p99 {}, {} non-2xx",
         http.rate(),
@@ -174,9 +152,9 @@ async fn figures(
         "pgbench: {} clients, {} s, same transactions",
         args.connections, args.secs
     );
-    let ncards = pgbench::prepare(su, &workspaces).await?;
-    let ntags = workspaces.first().map_or(0, |w| w.tags.len());
-    let logs = tmp.path().join("pgbench");
+    let ncards = pgbench::prepare(su, &load.workspaces).await?;
+    let ntags = load.workspaces.first().map_or(0, |w| w.tags.len());
+    let logs = load.dir().join("pgbench");
     std::fs::create_dir_all(&logs)?;
     let db = pgbench::run(
         pgbench_bin,
@@ -203,6 +181,61 @@ async fn figures(
         db,
         big,
     })
+}
+
+/// The seeded workspaces with a workspace token for each of their people
+/// (10-minute lifetime, fetched by [`Workload::new`]), and a temporary
+/// directory for wrk's data file.
+#[derive(Debug)]
+pub struct Workload {
+    pub workspaces: Vec<Ws>,
+    tokens: Vec<Vec<String>>,
+    tmp: tempfile::TempDir,
+}
+
+impl Workload {
+    /// Fresh workspace tokens for everyone: call it just before the load.
+    pub async fn new(api: &Api, workspaces: Vec<Ws>) -> anyhow::Result<Workload> {
+        let mut tokens = Vec::new();
+        for ws in &workspaces {
+            tokens.push(seed::workspace_tokens(api, &ws.slug, &ws.people).await?);
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix("tarello-mixedbench-")
+            .tempdir()?;
+        Ok(Workload {
+            workspaces,
+            tokens,
+            tmp,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// One wrk run of the mixed script for `secs`. The data file is written
+    /// first from the cards' current versions and tags (as read from the
+    /// database), so a run starts from what the previous one left.
+    pub async fn run(
+        &self,
+        su: &PgPool,
+        wrk_bin: &Path,
+        base: &str,
+        connections: u64,
+        secs: u64,
+    ) -> anyhow::Result<wrk::WrkRun> {
+        let data = self.dir().join("data.lua");
+        std::fs::write(
+            &data,
+            wrk::data_file(
+                &self.workspaces,
+                &self.tokens,
+                &wrk::card_states(su, &self.workspaces).await?,
+            )?,
+        )?;
+        wrk::run(wrk_bin, base, &data, connections, secs).await
+    }
 }
 
 /// Sequential GETs of the big board: latency and size.

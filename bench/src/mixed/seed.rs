@@ -36,6 +36,7 @@ const SIGNUP_PARALLEL: usize = 4;
 pub struct Person {
     pub role: &'static str,
     pub user_id: Uuid,
+    pub email: String,
     /// Account access token (15 minutes).
     pub account: String,
 }
@@ -184,6 +185,11 @@ async fn person(api: Api, srv: Arc<Server>, email: String) -> anyhow::Result<Str
         Some(&json!({ "email": email, "code": code })),
     )
     .await?;
+    login(&api, &email).await
+}
+
+/// Logs a seeded person in (`PASSWORD`): a fresh account access token.
+pub async fn login(api: &Api, email: &str) -> anyhow::Result<String> {
     let v = api
         .ok(
             Method::POST,
@@ -224,7 +230,7 @@ pub async fn workspace_tokens(
     Ok(out)
 }
 
-async fn create_workspace(api: &Api, admin: &Person, slug: &str) -> anyhow::Result<Uuid> {
+pub async fn create_workspace(api: &Api, admin: &Person, slug: &str) -> anyhow::Result<Uuid> {
     let v = api
         .ok(
             Method::POST,
@@ -238,7 +244,7 @@ async fn create_workspace(api: &Api, admin: &Person, slug: &str) -> anyhow::Resu
 
 /// Boards with lists (admin's token), then the cards of every list at once
 /// (writers' tokens in turn).
-async fn fill_boards(
+pub async fn fill_boards(
     api: &Api,
     slug: &str,
     tokens: &[String],
@@ -436,6 +442,7 @@ pub async fn seed(
             let email = emails.get(i).context("email")?.clone();
             people.push(Person {
                 user_id: user_id(&email)?,
+                email,
                 role,
                 account: accounts.get(i).context("account token")?.clone(),
             });
@@ -515,6 +522,11 @@ pub async fn seed(
 /// As `crates/tarello/tests/blackbox/flows.rs::add_member`: `changed_at`
 /// on a whole second, so a token issued in that second is accepted.
 async fn add_member(su: &PgPool, ws: Uuid, user: Uuid, role: &str) -> anyhow::Result<()> {
+    // Membership changes are audited: the transaction names its actor.
+    let mut tx = su.begin().await?;
+    sqlx::query("SET LOCAL tarello.actor_kind = 'system'")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO control.membership (workspace_id, user_id, role, active, created_at, changed_at) \
          VALUES ($1, $2, $3, true, now(), date_trunc('second', now()))",
@@ -522,8 +534,9 @@ async fn add_member(su: &PgPool, ws: Uuid, user: Uuid, role: &str) -> anyhow::Re
     .bind(ws)
     .bind(user)
     .bind(role)
-    .execute(su)
+    .execute(&mut *tx)
     .await
     .context("adding a member")?;
+    tx.commit().await?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! payload to [`Services::log_call`], which queues one row for the
 //! background [`writer`].
 
+mod flood;
 mod read;
 pub mod redact;
 mod writer;

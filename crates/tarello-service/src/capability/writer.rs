@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::AccountEvent;
+use super::flood::Flood;
 
 const QUEUE: usize = 10_000;
 const BATCH: usize = 500;
@@ -91,8 +92,13 @@ struct Pending {
 
 async fn run(db: Db, mut rx: mpsc::Receiver<Msg>) {
     let mut pending = Pending::default();
+    let mut flood = Flood::default();
     let mut deadline = Instant::now() + INTERVAL;
     loop {
+        for (ws, e) in flood.due(Some(Instant::now())) {
+            pending.calls.entry(ws).or_default().push(e);
+            pending.rows += 1;
+        }
         let msg = if pending.rows == 0 {
             rx.recv().await
         } else {
@@ -106,6 +112,9 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Msg>) {
         };
         let Some(msg) = msg else {
             // Every sender is gone: the server is stopping.
+            for (ws, e) in flood.due(None) {
+                pending.calls.entry(ws).or_default().push(e);
+            }
             write(&db, pending).await;
             return;
         };
@@ -114,14 +123,20 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Msg>) {
         }
         match msg {
             Msg::Call(ws, entry) => {
-                pending.calls.entry(ws).or_default().push(entry);
-                pending.rows += 1;
+                if flood.admit(ws, &entry, Instant::now()) {
+                    pending.calls.entry(ws).or_default().push(entry);
+                    pending.rows += 1;
+                }
             }
             Msg::Account(e) => {
                 pending.accounts.push(e);
                 pending.rows += 1;
             }
             Msg::Flush(ack) => {
+                // Flushing is for a stop: the flood counts go out too.
+                for (ws, e) in flood.due(None) {
+                    pending.calls.entry(ws).or_default().push(e);
+                }
                 write(&db, std::mem::take(&mut pending)).await;
                 let _ = ack.send(());
                 continue;

@@ -26,7 +26,8 @@ CREATE TABLE history_checkpoint (
     pos           bigint NOT NULL,
     hash          bytea NOT NULL CHECK (octet_length(hash) = 32),
     max_seq       bigint NOT NULL,
-    -- seal: the sealer's snapshot; complete = every event visible in it is sealed.
+    -- seal: the sealer's snapshot; complete = every event visible in it is sealed
+    -- (the batch limit left none behind).
     snapshot      pg_snapshot,
     complete      boolean NOT NULL,
     key_version   integer NOT NULL,
@@ -110,9 +111,9 @@ BEGIN
         DELETE FROM history h USING gone WHERE h.seq = gone.seq;
         GET DIAGNOSTICS events = ROW_COUNT;
         -- Checkpoints inside the removed part are implied by the new purge
-        -- checkpoint, except the last complete seal (its snapshot still counts).
+        -- checkpoint, except the last seal (its snapshot still counts).
         DELETE FROM history_checkpoint c WHERE c.pos <= upto AND c.checkpoint_id IS DISTINCT FROM
-            (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'seal' AND complete);
+            (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'seal');
     END IF;
     WITH old AS (SELECT seq FROM capability_log WHERE at < p_before ORDER BY seq LIMIT p_limit)
     DELETE FROM capability_log c USING old WHERE c.seq = old.seq;

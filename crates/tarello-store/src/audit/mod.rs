@@ -29,13 +29,16 @@ const EVENT_COLUMNS: &str = "h.seq, (extract(epoch FROM h.at) * 1000000)::bigint
      h.card_id::text AS card_id, h.board_id::text AS board_id, h.before::text AS before, \
      h.after::text AS after, h.request_id, h.client_ip, h.user_agent, h.tx::text AS tx";
 
-/// An unsealed event `h` that cannot be a late commit, given the last
-/// complete seal's snapshot `$1` and the highest sequence sealed then `$2`:
-/// its transaction had ended by then (so it would have been sealed), or it
-/// began afterwards and still sits below events sealed then (a sequence
-/// value is taken after the transaction id, by the history trigger).
-const NOT_GENUINE: &str = "$1::pg_snapshot IS NOT NULL AND (pg_visible_in_snapshot(h.tx, $1::pg_snapshot) \
-     OR (h.tx >= pg_snapshot_xmax($1::pg_snapshot) AND h.seq < $2))";
+/// An unsealed event `h` that cannot be genuine, given the last seal's
+/// snapshot `$1`, the highest sequence sealed then `$2` and whether that
+/// seal took every visible event `$3`: below `$2` only a transaction still
+/// running at `$1` can add events (a sequence value is taken after the
+/// transaction id, by the history trigger, and everything visible below
+/// `$2` was sealed); and after a complete seal nothing visible in `$1` is
+/// left unsealed.
+const NOT_GENUINE: &str = "$1::pg_snapshot IS NOT NULL AND ( \
+     (h.seq <= $2 AND NOT h.tx = ANY (ARRAY(SELECT pg_snapshot_xip($1::pg_snapshot)))) \
+     OR ($3 AND pg_visible_in_snapshot(h.tx, $1::pg_snapshot)))";
 
 #[derive(Debug, sqlx::FromRow)]
 struct EventRow {
@@ -165,15 +168,14 @@ async fn snapshot_tx(
 }
 
 /// The checkpoints that matter, oldest first: the last purge (where the
-/// chain starts), the last seal (how far it reached) and the last complete
-/// seal (whose snapshot tells late commits from inserted rows). Older ones
-/// are implied by the links between them.
+/// chain starts) and the last seal (how far it reached; its snapshot tells
+/// late commits from inserted rows). Older ones are implied by the links
+/// between them.
 async fn checkpoints(conn: &mut PgConnection) -> Result<Vec<Checkpoint>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {CHECKPOINT_COLUMNS} FROM history_checkpoint WHERE checkpoint_id IN ( \
            (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'purge'), \
-           (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'seal'), \
-           (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'seal' AND complete)) \
+           (SELECT max(checkpoint_id) FROM history_checkpoint WHERE kind = 'seal')) \
          ORDER BY checkpoint_id"
     ))
     .fetch_all(conn)

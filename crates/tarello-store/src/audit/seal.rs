@@ -44,25 +44,35 @@ pub async fn seal_batch(
         .await?;
     let cps = checkpoints(&mut tx).await?;
     let (mut pos, mut prev) = head(&mut tx, &cps).await?;
-    // Events of transactions that ended before the last complete seal's
-    // snapshot are sealed already; one that is not is no genuine late
-    // commit (see `verify::inserted`) and is left out of the chain, so it
-    // stays reported instead of being sealed as if it belonged.
-    let last = cps.iter().rev().find(|c| c.kind == "seal" && c.complete);
+    // After the last seal (snapshot S, highest sequence M) an unsealed
+    // event is either above M (new; taken in order, a batch at a time) or
+    // below it and written by a transaction still running at S (a late
+    // commit; all of them, whatever the batch). Anything else is no genuine
+    // event (see `NOT_GENUINE`) and stays out of the chain, so `verify`
+    // keeps reporting it. Neither part rescans what is sealed already.
+    let last = cps.iter().rev().find(|c| c.kind == "seal");
     let rows: Vec<EventRow> = sqlx::query_as(&format!(
-        "SELECT {EVENT_COLUMNS} FROM history h \
-         WHERE h.tx >= pg_snapshot_xmin(coalesce($1::pg_snapshot, '1:1:'::pg_snapshot)) \
-         AND NOT EXISTS (SELECT 1 FROM history_seal s WHERE s.seq = h.seq) \
-         AND NOT ({}) ORDER BY h.seq LIMIT $3",
+        "SELECT * FROM ( \
+           (SELECT {EVENT_COLUMNS} FROM history h WHERE h.seq <= $2 \
+              AND h.tx = ANY (ARRAY(SELECT pg_snapshot_xip($1::pg_snapshot))) \
+              AND NOT EXISTS (SELECT 1 FROM history_seal s WHERE s.seq = h.seq)) \
+           UNION ALL \
+           (SELECT {EVENT_COLUMNS} FROM history h WHERE h.seq > $2 AND NOT ({}) \
+              ORDER BY h.seq LIMIT $4)) x ORDER BY seq",
         super::NOT_GENUINE
     ))
     .bind(last.and_then(|c| c.snapshot.as_deref()))
     .bind(last.map_or(0, |c| c.max_seq))
+    .bind(last.is_some_and(|c| c.complete))
     .bind(batch)
     .fetch(&mut *tx)
     .try_collect()
     .await?;
-    let complete = i64::try_from(rows.len()).unwrap_or(i64::MAX) < batch;
+    let new = rows
+        .iter()
+        .filter(|r| r.seq > last.map_or(0, |c| c.max_seq))
+        .count();
+    let complete = i64::try_from(new).unwrap_or(i64::MAX) < batch;
     if rows.is_empty() {
         tx.rollback().await?;
         return Ok(Sealed {

@@ -176,14 +176,12 @@ pub async fn verify_with(
     Ok(out)
 }
 
-/// An unsealed event that cannot be a late commit: its transaction had
-/// ended at the last complete seal (so it would have been sealed), or it
-/// began after it and yet sits below events sealed then.
+/// The first unsealed event that cannot be genuine (see `NOT_GENUINE`).
 async fn inserted(
     conn: &mut sqlx::PgConnection,
     cps: &[super::Checkpoint],
 ) -> Result<Option<i64>, StoreError> {
-    let Some(c) = cps.iter().rev().find(|c| c.kind == "seal" && c.complete) else {
+    let Some(c) = cps.iter().rev().find(|c| c.kind == "seal") else {
         return Ok(None);
     };
     Ok(sqlx::query_scalar(&format!(
@@ -193,6 +191,7 @@ async fn inserted(
     ))
     .bind(c.snapshot.as_deref())
     .bind(c.max_seq)
+    .bind(c.complete)
     .fetch_optional(conn)
     .await?)
 }

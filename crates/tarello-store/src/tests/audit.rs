@@ -240,6 +240,28 @@ async fn a_late_commit_is_sealed_after_later_events_and_is_not_tampering() {
         .unwrap();
     assert_eq!((s.events, s.head), (7, 11));
     assert_eq!(broken(&e, &ws).await, None);
+    // A late transaction with more events than a batch: all of them are
+    // sealed once it commits, none is taken for an insertion.
+    let mut big = TenantTx::begin(&e.db, ws.id, &Actor::system())
+        .await
+        .unwrap();
+    for i in 0..5 {
+        insert_board(&mut big, Uuid::now_v7(), &format!("Late {i}")).await;
+    }
+    boards(&e, &ws, 3).await;
+    let s = seal::seal_all(&e.db, &e.keks, ws.id, 2, now())
+        .await
+        .unwrap();
+    assert_eq!(s.events, 3);
+    big.commit().await.unwrap();
+    let v = verify::verify(&e.db, &e.keks, ws.id).await.unwrap();
+    assert_eq!((v.pending, v.broken), (5, None));
+    let s = seal::seal_all(&e.db, &e.keks, ws.id, 2, now())
+        .await
+        .unwrap();
+    assert_eq!((s.events, s.head), (5, 19));
+    let v = verify::verify(&e.db, &e.keks, ws.id).await.unwrap();
+    assert_eq!((v.events, v.pending, v.broken), (19, 0, None));
 }
 
 // proves: AUD-6, AUD-4

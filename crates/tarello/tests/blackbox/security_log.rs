@@ -404,3 +404,43 @@ async fn a_graceful_stop_writes_the_calls_still_queued() {
     .unwrap();
     assert_eq!(n, 1);
 }
+
+// proves: AUD-3
+#[tokio::test]
+async fn a_flood_of_calls_without_a_token_is_counted_not_written_row_by_row() {
+    let mut w = world().await;
+    for _ in 0..100 {
+        let (s, _, _) = send(&w, Method::GET, "/workspaces/acme/boards", "forged", None).await;
+        assert_eq!(s, 401);
+    }
+    // A member's calls meanwhile are all written.
+    for _ in 0..3 {
+        let (s, _, _) = send(
+            &w,
+            Method::GET,
+            "/workspaces/acme/boards",
+            &w.member.token,
+            None,
+        )
+        .await;
+        assert_eq!(s, 200);
+    }
+    w.r.srv.signal("TERM");
+    assert_eq!(w.r.srv.wait_exit().await, Some(0));
+    let mut su = w.r.tdb.superuser().await;
+    let schema: String =
+        sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = 'acme'")
+            .fetch_one(&mut su)
+            .await
+            .unwrap();
+    let (singles, folded, members): (i64, Option<i64>, i64) = sqlx::query_as(&format!(
+        "SELECT count(*) FILTER (WHERE principal_kind = 'anonymous' AND (payload IS NULL OR NOT payload ? 'folded')), \
+                sum((payload ->> 'folded')::bigint)::bigint, \
+                count(*) FILTER (WHERE principal_kind = 'user' AND action = 'board.read') \
+         FROM {schema}.capability_log"
+    ))
+    .fetch_one(&mut su)
+    .await
+    .unwrap();
+    assert_eq!((singles, folded, members), (60, Some(40), 3));
+}
