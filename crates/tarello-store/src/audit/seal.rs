@@ -49,12 +49,13 @@ pub async fn seal_batch(
     // below it and written by a transaction still running at S (a late
     // commit; all of them, whatever the batch). Anything else is no genuine
     // event (see `NOT_GENUINE`) and stays out of the chain, so `verify`
-    // keeps reporting it. Neither part rescans what is sealed already.
+    // keeps reporting it. Neither part rescans what is sealed already: the
+    // late part is driven by the (few) running transactions' ids.
     let last = cps.iter().rev().find(|c| c.kind == "seal");
     let rows: Vec<EventRow> = sqlx::query_as(&format!(
         "SELECT * FROM ( \
-           (SELECT {EVENT_COLUMNS} FROM history h WHERE h.seq <= $2 \
-              AND h.tx = ANY (ARRAY(SELECT pg_snapshot_xip($1::pg_snapshot))) \
+           (SELECT {EVENT_COLUMNS} FROM pg_snapshot_xip($1::pg_snapshot) AS running(xid) \
+              JOIN history h ON h.tx = running.xid WHERE h.seq <= $2 \
               AND NOT EXISTS (SELECT 1 FROM history_seal s WHERE s.seq = h.seq)) \
            UNION ALL \
            (SELECT {EVENT_COLUMNS} FROM history h WHERE h.seq > $2 AND NOT ({}) \
