@@ -11,14 +11,6 @@ use serde_json::{Value, json};
 use crate::common::Tarello;
 use crate::personas::world;
 
-async fn schema(su: &mut sqlx::PgConnection, slug: &str) -> String {
-    sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = $1")
-        .bind(slug)
-        .fetch_one(su)
-        .await
-        .unwrap()
-}
-
 // proves: AUD-4
 #[tokio::test]
 async fn audit_verify_from_the_cli_reports_the_first_broken_link() {
@@ -28,7 +20,7 @@ async fn audit_verify_from_the_cli_reports_the_first_broken_link() {
     t.ok(&["workspace", "create", "acme"]);
     t.ok(&["workspace", "create", "globex"]);
     let mut su = tdb.superuser().await;
-    let acme = schema(&mut su, "acme").await;
+    let acme = crate::flows::schema_of(&mut su, "acme").await;
     sqlx::raw_sql(&format!(
         "BEGIN; SET LOCAL tarello.actor_kind = 'system'; \
          INSERT INTO {acme}.board (board_id, name, created_at) \
@@ -195,7 +187,7 @@ async fn kill_9_under_load_leaves_no_change_without_its_event_nor_the_reverse() 
     assert!(acked.len() > 50, "the load ran");
 
     let mut su = w.r.tdb.superuser().await;
-    let s = schema(&mut su, "acme").await;
+    let s = crate::flows::schema_of(&mut su, "acme").await;
     let q = |sql: &str| sql.replace("{s}", &s);
     // Every row has its insert event, every insert event its row.
     for (table, etype, id) in [

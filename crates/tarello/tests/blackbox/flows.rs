@@ -97,6 +97,16 @@ pub async fn workspace_token(c: &reqwest::Client, base: &str, access: &str, slug
     tok["access_token"].as_str().unwrap().to_owned()
 }
 
+/// The schema of the workspace `slug` (for tests that look at rows as the
+/// superuser).
+pub async fn schema_of(su: &mut sqlx::PgConnection, slug: &str) -> String {
+    sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = $1")
+        .bind(slug)
+        .fetch_one(su)
+        .await
+        .unwrap()
+}
+
 /// Adds an existing user to a workspace directly in the database (there is
 /// no invitation flow yet).
 pub async fn add_member(su: &mut sqlx::PgConnection, slug: &str, email: &str, role: &str) {

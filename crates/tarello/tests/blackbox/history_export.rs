@@ -290,11 +290,7 @@ async fn a_large_export_streams_every_row_in_chunks() {
     let w = world().await;
     set_plan(&w, &w.admin, "acme", "business").await;
     let mut su = w.r.tdb.superuser().await;
-    let schema: String =
-        sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = 'acme'")
-            .fetch_one(&mut su)
-            .await
-            .unwrap();
+    let schema = crate::flows::schema_of(&mut su, "acme").await;
     // Raw SQL needs an actor like every change (the history records it).
     sqlx::query("BEGIN").execute(&mut su).await.unwrap();
     sqlx::query("SET LOCAL tarello.actor_kind = 'system'")
@@ -348,11 +344,7 @@ async fn two_exports_run_at_once_and_a_third_is_told_to_come_back() {
     let w = world().await;
     set_plan(&w, &w.admin, "acme", "business").await;
     let mut su = w.r.tdb.superuser().await;
-    let schema: String =
-        sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = 'acme'")
-            .fetch_one(&mut su)
-            .await
-            .unwrap();
+    let schema = crate::flows::schema_of(&mut su, "acme").await;
     // Far more than the socket buffers hold, so an unread export stays open.
     sqlx::raw_sql(&format!(
         "BEGIN; SET LOCAL tarello.actor_kind = 'system'; \

@@ -390,11 +390,7 @@ async fn a_graceful_stop_writes_the_calls_still_queued() {
     w.r.srv.signal("TERM");
     assert_eq!(w.r.srv.wait_exit().await, Some(0));
     let mut su = w.r.tdb.superuser().await;
-    let schema: String =
-        sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = 'acme'")
-            .fetch_one(&mut su)
-            .await
-            .unwrap();
+    let schema = crate::flows::schema_of(&mut su, "acme").await;
     let n: i64 = sqlx::query_scalar(&format!(
         "SELECT count(*) FROM {schema}.capability_log WHERE request_id = $1 AND action = 'board.read'"
     ))
@@ -428,11 +424,7 @@ async fn a_flood_of_calls_without_a_token_is_counted_not_written_row_by_row() {
     w.r.srv.signal("TERM");
     assert_eq!(w.r.srv.wait_exit().await, Some(0));
     let mut su = w.r.tdb.superuser().await;
-    let schema: String =
-        sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = 'acme'")
-            .fetch_one(&mut su)
-            .await
-            .unwrap();
+    let schema = crate::flows::schema_of(&mut su, "acme").await;
     let (singles, folded, members): (i64, Option<i64>, i64) = sqlx::query_as(&format!(
         "SELECT count(*) FILTER (WHERE principal_kind = 'anonymous' AND (payload IS NULL OR NOT payload ? 'folded')), \
                 sum((payload ->> 'folded')::bigint)::bigint, \

@@ -540,11 +540,7 @@ async fn over_the_limit_nothing_is_stored_and_links_expire() {
     let api = srv.url("/api/v1");
     let blobs = t.data_dir().join("blobs");
     let mut su = w.r.tdb.superuser().await;
-    let schema: String =
-        sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = 'acme'")
-            .fetch_one(&mut su)
-            .await
-            .unwrap();
+    let schema = crate::flows::schema_of(&mut su, "acme").await;
     let count = format!("SELECT count(*) FROM {schema}.attachment");
 
     // Declared too large: refused before anything is read.

@@ -21,11 +21,7 @@ async fn a_five_thousand_card_board_loads_in_one_request() {
     ];
     // Seed directly: 1,250 cards per list with increasing rank keys.
     let mut su = w.r.tdb.superuser().await;
-    let schema: String =
-        sqlx::query_scalar("SELECT schema_name FROM control.workspace WHERE slug = 'acme'")
-            .fetch_one(&mut su)
-            .await
-            .unwrap();
+    let schema = crate::flows::schema_of(&mut su, "acme").await;
     let mut keys = Vec::with_capacity(1250);
     let mut last: Option<String> = None;
     for _ in 0..1250 {
