@@ -65,14 +65,18 @@ pub struct Verified {
 }
 
 pub async fn verify(db: &Db, keks: &KekSet, ws: WorkspaceId) -> Result<Verified, StoreError> {
-    verify_with(db, keks, ws, &crate::NoProgress).await
+    verify_with(db, keks, ws, None, &crate::NoProgress).await
 }
 
-/// [`verify`], reporting each 10,000 events checked to `progress`.
+/// [`verify`], also checking that the chain still passes through `known`
+/// (a position and link printed by an earlier verify and kept outside the
+/// database: it catches the newest events, links and checkpoints being cut
+/// together), and reporting each 10,000 events checked to `progress`.
 pub async fn verify_with(
     db: &Db,
     keks: &KekSet,
     ws: WorkspaceId,
+    known: Option<(i64, Vec<u8>)>,
     progress: &dyn crate::Progress,
 ) -> Result<Verified, StoreError> {
     let (keys, _) = keyring::seal_keys(db, keks, ws).await?;
@@ -110,6 +114,7 @@ pub async fn verify_with(
         .iter()
         .filter(|c| c.kind == "seal" && c.pos > start)
         .map(|c| (c.pos, c.hash.clone()))
+        .chain(known.filter(|(p, _)| *p > start))
         .collect();
     let mut pos = start;
     let mut enc = Encoder::new();

@@ -46,6 +46,12 @@ async fn attacker(e: &Env, ws: &Workspace) -> PgConnection {
     su
 }
 
+fn hex_decode(h: &str) -> Vec<u8> {
+    (0..h.len() / 2)
+        .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
 async fn broken(e: &Env, ws: &Workspace) -> Option<verify::Break> {
     verify::verify(&e.db, &e.keks, ws.id).await.unwrap().broken
 }
@@ -147,6 +153,29 @@ async fn superuser_edits_deletes_and_inserts_are_each_detected_at_their_event() 
         broken(&e, &old_tx).await,
         Some(verify::Break::Inserted { seq: 100 })
     );
+
+    // Cutting the newest events with their links *and* checkpoints leaves a
+    // shorter chain that is consistent in itself; a head kept outside the
+    // database (as `audit verify` prints it) shows the cut.
+    let tail = sealed_workspace(&e, "tail", 6).await;
+    let v = verify::verify(&e.db, &e.keks, tail.id).await.unwrap();
+    let head = (v.head, hex_decode(&v.head_hash));
+    sqlx::raw_sql(
+        "DELETE FROM history WHERE seq >= 5; DELETE FROM history_seal WHERE pos >= 5; \
+         DELETE FROM history_checkpoint",
+    )
+    .execute(&mut attacker(&e, &tail).await)
+    .await
+    .unwrap();
+    assert_eq!(
+        broken(&e, &tail).await,
+        None,
+        "undetectable without the kept head"
+    );
+    let v = verify::verify_with(&e.db, &e.keks, tail.id, Some(head), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(v.broken, Some(verify::Break::Truncated { pos: 6 }));
 
     // A checkpoint rewritten to match a shortened chain carries no valid MAC.
     let forged = sealed_workspace(&e, "forged", 6).await;

@@ -27,6 +27,10 @@ pub enum AuditCmd {
         /// Only this workspace.
         #[arg(long, value_name = "SLUG")]
         workspace: Option<String>,
+        /// A head printed by an earlier verify (`POS:LINK`, kept outside the database): the
+        /// chain must still pass through it. Needs --workspace.
+        #[arg(long, value_name = "POS:LINK", requires = "workspace")]
+        head: Option<String>,
     },
     /// Remove history older than the plan keeps (free 90 days, pro 1 year, business 3 years). Resumable.
     Purge,
@@ -43,9 +47,10 @@ pub async fn run(cfg: Config, cmd: AuditCmd) -> anyhow::Result<()> {
             let only = parse(workspace)?;
             with_runtime(&cfg, move |rt| Box::pin(seal_cmd(rt, only))).await
         }
-        AuditCmd::Verify { workspace } => {
+        AuditCmd::Verify { workspace, head } => {
             let only = parse(workspace)?;
-            with_runtime(&cfg, move |rt| Box::pin(verify_cmd(rt, only))).await
+            let known = head.as_deref().map(parse_head).transpose()?;
+            with_runtime(&cfg, move |rt| Box::pin(verify_cmd(rt, only, known))).await
         }
         AuditCmd::Purge => with_runtime(&cfg, |rt| Box::pin(purge_cmd(rt))).await,
     }
@@ -56,6 +61,25 @@ fn parse(slug: Option<String>) -> anyhow::Result<Option<Slug>> {
         Some(s) => Some(Slug::parse(&s).map_err(|e| UsageError(format!("invalid slug: {e}")))?),
         None => None,
     })
+}
+
+/// `POS:LINK` (the link as 64 hex digits).
+fn parse_head(s: &str) -> anyhow::Result<(i64, Vec<u8>)> {
+    let bad = || {
+        UsageError(format!(
+            "--head {s}: expected POS:LINK as printed by audit verify"
+        ))
+    };
+    let (pos, link) = s.split_once(':').ok_or_else(bad)?;
+    let pos: i64 = pos.parse().map_err(|_| bad())?;
+    if link.len() != 64 || pos < 1 {
+        return Err(bad().into());
+    }
+    let bytes = (0..32)
+        .map(|i| u8::from_str_radix(link.get(2 * i..2 * i + 2).unwrap_or(""), 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    Ok((pos, bytes))
 }
 
 async fn workspaces(rt: &Runtime, only: Option<Slug>) -> anyhow::Result<Vec<Workspace>> {
@@ -81,13 +105,17 @@ async fn seal_cmd(rt: &Runtime, only: Option<Slug>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn verify_cmd(rt: &Runtime, only: Option<Slug>) -> anyhow::Result<()> {
+async fn verify_cmd(
+    rt: &Runtime,
+    only: Option<Slug>,
+    known: Option<(i64, Vec<u8>)>,
+) -> anyhow::Result<()> {
     let mut broken = 0;
     for ws in workspaces(rt, only).await? {
-        let v = verify::verify_with(&rt.db, &rt.keks, ws.id, &Bar::new()).await?;
+        let v = verify::verify_with(&rt.db, &rt.keks, ws.id, known.clone(), &Bar::new()).await?;
         match &v.broken {
             None => println!(
-                "{}: ok, {} event(s) verified, head {} {}, {} not sealed yet",
+                "{}: ok, {} event(s) verified, head {}:{}, {} not sealed yet",
                 ws.slug, v.events, v.head, v.head_hash, v.pending
             ),
             Some(b) => {

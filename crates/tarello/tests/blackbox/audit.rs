@@ -47,6 +47,29 @@ async fn audit_verify_from_the_cli_reports_the_first_broken_link() {
         "{}",
         r.stdout
     );
+    // The head it prints can be given back later: the chain must still reach it.
+    let head = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("acme: ok"))
+        .and_then(|l| l.split("head ").nth(1))
+        .and_then(|h| h.split(',').next())
+        .unwrap()
+        .to_owned();
+    assert!(head.starts_with("10:") && head.len() == 67, "{head}");
+    t.ok(&["audit", "verify", "--workspace", "acme", "--head", &head]);
+    let wrong = format!("10:{}", "0".repeat(64));
+    let r = t.run(&["audit", "verify", "--workspace", "acme", "--head", &wrong]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    for bad in [["--head", "10"], ["--head", "x:y"]] {
+        let r = t.run(&["audit", "verify", "--workspace", "acme", bad[0], bad[1]]);
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+    }
+    assert_eq!(
+        t.run(&["audit", "verify", "--head", &head]).code,
+        2,
+        "--head needs --workspace"
+    );
 
     // A superuser rewrites one event with the triggers off.
     sqlx::raw_sql(&format!(
