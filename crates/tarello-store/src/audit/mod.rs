@@ -11,6 +11,7 @@
 //! one snapshot.
 
 pub mod purge;
+pub mod rounds;
 pub mod seal;
 pub mod verify;
 
@@ -189,29 +190,6 @@ pub fn retention_days(plan: &str) -> i64 {
         "pro" => 365,
         _ => 90,
     }
-}
-
-/// Seals every workspace's new events; returns how many events were sealed.
-pub async fn seal_workspaces(
-    db: &Db,
-    keks: &tarello_crypto::KekSet,
-    now: OffsetDateTime,
-    progress: &dyn crate::Progress,
-) -> Result<u64, StoreError> {
-    let all = crate::list_workspaces(db).await?;
-    progress.start("sealing history", u64::try_from(all.len()).unwrap_or(0));
-    let mut events = 0;
-    for ws in &all {
-        events += seal::seal_all(db, keks, ws.id, SEAL_BATCH, now)
-            .await?
-            .events;
-        progress.advance(1);
-    }
-    progress.finish(&format!(
-        "{events} events sealed in {} workspaces",
-        all.len()
-    ));
-    Ok(events)
 }
 
 /// Events per sealing transaction.

@@ -8,6 +8,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::{Env, env, insert_board, now, sqlstate};
+use crate::audit::rounds::Sealer;
 use crate::audit::{purge, seal, verify};
 use crate::{Actor, NoProgress, TenantTx, Workspace};
 
@@ -375,4 +376,55 @@ fn retention_follows_the_plan() {
     assert_eq!(crate::audit::retention_days("free"), 90);
     assert_eq!(crate::audit::retention_days("pro"), 365);
     assert_eq!(crate::audit::retention_days("business"), 1095);
+}
+
+/// Rounds until one finds nothing to seal (statistics lag behind writes).
+async fn until_quiet(e: &Env, s: &mut Sealer) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut events = 0;
+    loop {
+        let r = s.round(&e.db, &e.keks, now()).await.unwrap();
+        assert!(r.failed.is_empty());
+        events += r.events;
+        if r.visited == 0 {
+            return events;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rounds never went quiet"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+// proves: AUD-4
+#[tokio::test]
+async fn sealing_rounds_visit_only_workspaces_whose_history_grew() {
+    let e = env().await;
+    let (a, b) = (e.workspace("alpha").await, e.workspace("beta").await);
+    boards(&e, &a, 2).await;
+    boards(&e, &b, 1).await;
+    let mut s = Sealer::new();
+    // The first round visits every workspace.
+    let r = s.round(&e.db, &e.keks, now()).await.unwrap();
+    assert_eq!((r.visited, r.events), (2, 3));
+    assert_eq!(until_quiet(&e, &mut s).await, 0);
+    // New events in one workspace: only it is visited, and they are sealed.
+    boards(&e, &a, 4).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let r = s.round(&e.db, &e.keks, now()).await.unwrap();
+        assert!(r.visited <= 1, "only alpha grew");
+        if r.events > 0 {
+            assert_eq!((r.visited, r.events), (1, 4));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alpha's events never sealed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let v = verify::verify(&e.db, &e.keks, a.id).await.unwrap();
+    assert_eq!((v.events, v.pending, v.broken), (6, 0, None));
 }

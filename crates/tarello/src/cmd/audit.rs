@@ -148,10 +148,16 @@ pub async fn background(db: Db, keks: KekSet) {
     const SEAL_EVERY: Duration = Duration::from_secs(5);
     const PURGE_EVERY: u32 = 6 * 60 * 60 / 5;
     let mut round: u32 = 0;
+    let mut sealer = audit::rounds::Sealer::new();
     loop {
         tokio::time::sleep(SEAL_EVERY).await;
-        if let Err(e) = audit::seal_workspaces(&db, &keks, now(), &NoProgress).await {
-            tracing::warn!(error = %e, "sealing history failed; retrying next round");
+        match sealer.round(&db, &keks, now()).await {
+            Ok(r) => {
+                for (slug, e) in &r.failed {
+                    tracing::warn!(workspace = %slug, error = %e, "sealing history failed; retrying next round");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "sealing history failed; retrying next round"),
         }
         round = round.wrapping_add(1);
         if round.is_multiple_of(PURGE_EVERY)
