@@ -158,6 +158,27 @@ impl World {
         call(&self.r, method, path, Some(&who.token), body).await
     }
 
+    /// `GET /workspaces/acme/{log}` as the admin pages forward by sequence
+    /// number, and its cursor is refused (400) in another workspace.
+    pub async fn pages_by_seq_with_a_workspace_bound_cursor(&self, log: &str) {
+        let (_, first) = self
+            .call(
+                Method::GET,
+                &format!("/workspaces/acme/{log}?limit=1"),
+                &self.admin,
+                None,
+            )
+            .await;
+        let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+        let next = format!("/workspaces/acme/{log}?limit=1&cursor={cursor}");
+        let (s, second) = self.call(Method::GET, &next, &self.admin, None).await;
+        assert_eq!(s, 200);
+        assert!(second["items"][0]["seq"].as_i64() > first["items"][0]["seq"].as_i64());
+        let foreign = format!("/workspaces/other/{log}?cursor={cursor}");
+        let (s, _) = self.call(Method::GET, &foreign, &self.other, None).await;
+        assert_eq!(s, 400, "a cursor from another workspace");
+    }
+
     /// Creates a board as the admin; returns its id.
     pub async fn board(&self, name: &str, visibility: &str) -> String {
         let (s, b) = self
